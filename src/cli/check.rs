@@ -1,0 +1,176 @@
+//! `repro check PATH…`: load every lockfile under the paths, run the rules, render the report.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::check::{CheckOptions, CheckReport, Finding, LoadFailure, Severity};
+use crate::cli::printer::{Style, Verbosity};
+use crate::cli::{ExitStatus, Printer, default_paths};
+use crate::lockfile::{self, Lock};
+
+/// Arguments of `repro check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Lockfiles, or directories to search for requirements*.txt, uv.lock, pylock.toml and
+    /// Cargo.lock (skipping target/, .venv/, node_modules/, .git/)
+    paths: Vec<PathBuf>,
+    /// Turn a class of findings into failures
+    #[arg(long, value_enum)]
+    deny: Vec<Deny>,
+}
+
+/// What `--deny` can turn into failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    /// Every warning fails the check.
+    Warnings,
+}
+
+/// Load every lockfile under `roots`. Files that fail to load are reported, not fatal; files
+/// included (`-r`) by another lockfile found are checked as part of it, not again on their own.
+pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
+    let mut locks = Vec::new();
+    let mut failures = Vec::new();
+    for root in roots {
+        let found = match lockfile::discover(root) {
+            Ok(found) => found,
+            Err(e) => {
+                failures.push(LoadFailure::from_error(root, &e));
+                continue;
+            }
+        };
+        for (path, format) in found {
+            let result = match format {
+                Some(f) => lockfile::load_as(&path, f),
+                None => lockfile::load(&path),
+            };
+            match result {
+                Ok(lock) => locks.push(lock),
+                Err(e) => failures.push(LoadFailure::from_error(&path, &e)),
+            }
+        }
+    }
+    let included: HashSet<PathBuf> = locks
+        .iter()
+        .flat_map(|l| &l.includes)
+        .filter_map(|i| std::fs::canonicalize(&i.path).ok())
+        .collect();
+    if !included.is_empty() {
+        locks.retain(|l| {
+            std::fs::canonicalize(&l.path).map_or(true, |p| !included.contains(&p))
+        });
+    }
+    (locks, failures)
+}
+
+/// Run `repro check`.
+pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let roots = default_paths(args.paths);
+    let (locks, failures) = load_all(&roots);
+    let options = CheckOptions {
+        deny_warnings: args.deny.contains(&Deny::Warnings),
+    };
+    let report = CheckReport::generate(&locks, &roots, failures, options);
+    if printer.json {
+        printer.json(&report)?;
+    } else {
+        printer.out(&render(&report, printer))?;
+    }
+    Ok(if !report.failures.is_empty() {
+        ExitStatus::Error
+    } else if report.hermetic {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+fn render_finding(out: &mut String, f: &Finding, printer: &Printer) {
+    let label = match f.severity {
+        Severity::Error => printer.paint(Style::Error, &format!("error[{}]", f.code)),
+        Severity::Warning => printer.paint(Style::Warning, &format!("warning[{}]", f.code)),
+    };
+    let _ = writeln!(out, "{label}: {}", f.message);
+    let _ = writeln!(out, "  --> {}", f.location);
+    if let Some(h) = &f.hint {
+        let _ = writeln!(out, "  hint: {h}");
+    }
+}
+
+/// Human rendering of the report.
+pub fn render(report: &CheckReport, printer: &Printer) -> String {
+    let mut out = String::new();
+    if printer.verbosity >= Verbosity::Default {
+        for failure in &report.failures {
+            let loc = if failure.line > 0 {
+                format!("{}:{}", failure.path.display(), failure.line)
+            } else {
+                failure.path.display().to_string()
+            };
+            let _ = writeln!(out, "{}: {loc}: {}", printer.paint(Style::Error, "error"), failure.message);
+            if let Some(h) = &failure.hint {
+                let _ = writeln!(out, "  hint: {h}");
+            }
+        }
+        for f in &report.findings {
+            render_finding(&mut out, f, printer);
+        }
+        if !report.findings.is_empty() || !report.failures.is_empty() {
+            out.push('\n');
+        }
+        let width = report
+            .locks
+            .iter()
+            .map(|l| l.path.display().to_string().len())
+            .max()
+            .unwrap_or(0);
+        for l in &report.locks {
+            let status = match (l.errors, l.warnings) {
+                (0, 0) => printer.paint(Style::Ok, "ok"),
+                (0, w) => printer.paint(Style::Warning, &format!("{w} warning{}", plural(w))),
+                (e, _) => printer.paint(Style::Error, &format!("{e} error{}", plural(e))),
+            };
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>4} packages {:>5} hashes  {}",
+                l.path.display(),
+                l.packages,
+                l.hashes,
+                status,
+            );
+        }
+    }
+    if printer.verbosity >= Verbosity::Quiet {
+        let t = &report.totals;
+        let verdict = if report.hermetic {
+            printer.paint(Style::Ok, "hermetic")
+        } else {
+            printer.paint(Style::Error, "not hermetic")
+        };
+        let _ = writeln!(
+            out,
+            "{} lockfile{}, {} packages, {} hashes: {verdict} ({} error{}, {} warning{}{})",
+            t.lockfiles,
+            plural(t.lockfiles),
+            t.packages,
+            t.hashes,
+            t.errors,
+            plural(t.errors),
+            t.warnings,
+            plural(t.warnings),
+            if t.failures > 0 {
+                format!(", {} file{} not loaded", t.failures, plural(t.failures))
+            } else {
+                String::new()
+            }
+        );
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,120 @@
+//! The only writer to the terminal: stdout carries results, stderr carries everything else.
+//!
+//! Verbosity and colour are decided once, here, from the global options and the environment.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+/// Output verbosity, as one enum rather than two counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-qq`: errors only.
+    Silent,
+    /// `-q`: summary lines.
+    Quiet,
+    /// The default.
+    Default,
+    /// `-v`.
+    Verbose,
+}
+
+/// Writes results to stdout and diagnostics to stderr, with or without colour.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    /// How much to print.
+    pub verbosity: Verbosity,
+    /// Whether the result is JSON.
+    pub json: bool,
+    color_out: bool,
+    color_err: bool,
+}
+
+/// ANSI styles used in human output.
+#[derive(Debug, Clone, Copy)]
+pub enum Style {
+    /// Red bold: errors.
+    Error,
+    /// Yellow bold: warnings.
+    Warning,
+    /// Green bold: success.
+    Ok,
+    /// Bold.
+    Bold,
+    /// Dim: secondary detail.
+    Dim,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Error => "\x1b[1;31m",
+            Style::Warning => "\x1b[1;33m",
+            Style::Ok => "\x1b[1;32m",
+            Style::Bold => "\x1b[1m",
+            Style::Dim => "\x1b[2m",
+        }
+    }
+}
+
+impl Printer {
+    /// Build the printer from the global options and the environment.
+    pub fn new(global: &GlobalArgs) -> Self {
+        let verbosity = match (global.quiet, global.verbose) {
+            (0, 0) => Verbosity::Default,
+            (0, _) => Verbosity::Verbose,
+            (1, _) => Verbosity::Quiet,
+            _ => Verbosity::Silent,
+        };
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |tty: bool| match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Printer {
+            verbosity,
+            json: global.json,
+            color_out: decide(std::io::stdout().is_terminal()),
+            color_err: decide(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// Style `text` for stdout.
+    pub fn paint(&self, style: Style, text: &str) -> String {
+        if self.color_out {
+            format!("{}{text}\x1b[0m", style.code())
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Write a block of result text to stdout.
+    pub fn out(&self, text: &str) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()
+    }
+
+    /// Write a JSON document to stdout.
+    pub fn json<T: serde::Serialize>(&self, value: &T) -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        stdout.write_all(b"\n")?;
+        stdout.flush()
+    }
+
+    /// Report an error on stderr, with an optional hint line.
+    pub fn error(&self, message: &str, hint: Option<&str>) {
+        let label = if self.color_err {
+            format!("{}error\x1b[0m", Style::Error.code())
+        } else {
+            "error".to_string()
+        };
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{label}: {message}");
+        if let Some(h) = hint {
+            let _ = writeln!(stderr, "  hint: {h}");
+        }
+    }
+}

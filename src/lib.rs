@@ -1,0 +1,14 @@
+//! `repro`: supply-chain integrity for Python and Rust releases.
+//!
+//! The library holds every concept of the tool (see `DESIGN.md` of the project): lockfiles are
+//! parsed into one model ([`lockfile`]), checked for hermeticity ([`check`]), and reported through
+//! the command line layer ([`cli`]). Data flows one way: parse → model → check → report → render.
+//! Lower modules return values; only `cli::printer` writes to the terminal.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod cli;
+pub mod digest;
+pub mod lockfile;
+pub mod model;
