@@ -26,7 +26,11 @@ impl Rule for Pins {
                     Finding::new(
                         Code::ArbitraryEquality,
                         p.location.clone(),
-                        format!("`{}===` pins by string comparison", p.display_name),
+                        format!(
+                            "`{}==={}` pins by string comparison",
+                            p.display_name,
+                            p.version.as_deref().unwrap_or("")
+                        ),
                     )
                     .hint("use `==` with a PEP 440 version"),
                 ),
@@ -165,7 +169,7 @@ impl Rule for Sources {
                         loc,
                         format!("`{}` comes from `{url}`, not pinned to a full commit", p.display_name),
                     )
-                    .hint("pin the git dependency with `rev = \"<full commit id>\"`"),
+                    .hint("pin it to a full commit id (`rev = \"<commit>\"` in Cargo.toml, `@<commit>` in a requirement)"),
                 ),
                 PackageSource::Git { url, commit: Some(_) }
                     if lock.ecosystem == Ecosystem::Pypi =>
@@ -519,7 +523,10 @@ impl Rule for WorkspaceVersions {
             if lock.ecosystem == Ecosystem::Cargo {
                 continue;
             }
-            for p in &lock.packages {
+            // One version per file: a package listed twice in one file is `duplicate-requirement`,
+            // and a universal lock may split a package by marker.
+            let mut firsts: HashSet<&PackageName> = HashSet::new();
+            for p in lock.packages.iter().filter(|p| firsts.insert(&p.name)) {
                 if let Some(v) = &p.version {
                     seen.entry((lock.ecosystem, &p.name))
                         .or_default()

@@ -135,10 +135,12 @@ pub fn render(report: &CheckReport, printer: &Printer) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<width$}  {:>4} packages {:>5} hashes  {}",
+                "{:<width$}  {:>4} package{} {:>5} hash{}  {}",
                 l.path.display(),
                 l.packages,
+                if l.packages == 1 { " " } else { "s" },
                 l.hashes,
+                if l.hashes == 1 { "  " } else { "es" },
                 status,
             );
         }
@@ -152,11 +154,13 @@ pub fn render(report: &CheckReport, printer: &Printer) -> String {
         };
         let _ = writeln!(
             out,
-            "{} lockfile{}, {} packages, {} hashes: {verdict} ({} error{}, {} warning{}{})",
+            "{} lockfile{}, {} package{}, {} hash{}: {verdict} ({} error{}, {} warning{}{})",
             t.lockfiles,
             plural(t.lockfiles),
             t.packages,
+            plural(t.packages),
             t.hashes,
+            if t.hashes == 1 { "" } else { "es" },
             t.errors,
             plural(t.errors),
             t.warnings,

