@@ -115,7 +115,7 @@ pub struct Lock {
     pub ecosystem: Ecosystem,
     /// SHA-256 of the lockfile's bytes (not of its includes).
     pub sha256: Digest,
-    /// Locked packages, in file order (includes expanded in place).
+    /// Locked packages: the root file's in file order, then each `-r` include's, depth first.
     pub packages: Vec<LockedPackage>,
     /// Packages named in `-c` constraint files: they restrict versions but install nothing.
     pub constraints: Vec<LockedPackage>,
