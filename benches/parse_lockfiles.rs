@@ -24,7 +24,10 @@ fn soar_paths() -> Vec<PathBuf> {
 fn bench_check(c: &mut Criterion) {
     let root = corpus("corpora/opensecops-soar");
     let paths = soar_paths();
-    let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).unwrap().len()).sum();
+    let bytes: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
     let mut group = c.benchmark_group("check");
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function("soar-corpus-80-files", |b| {
@@ -45,10 +48,26 @@ fn bench_check(c: &mut Criterion) {
 fn bench_parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     let cases = [
-        ("requirements-txt/save_to_ms_sentinel", "corpora/opensecops-soar/functions/ticketing/save_to_ms_sentinel/requirements.txt", LockFormat::RequirementsTxt),
-        ("cargo-lock/uv-683-crates", "corpora/cargo/Cargo.lock", LockFormat::CargoLock),
-        ("uv-lock/app", "corpora/uv-lock/valid/app/uv.lock", LockFormat::UvLock),
-        ("pylock/valid", "corpora/pylock/valid/pylock.toml", LockFormat::Pylock),
+        (
+            "requirements-txt/save_to_ms_sentinel",
+            "corpora/opensecops-soar/functions/ticketing/save_to_ms_sentinel/requirements.txt",
+            LockFormat::RequirementsTxt,
+        ),
+        (
+            "cargo-lock/uv-683-crates",
+            "corpora/cargo/Cargo.lock",
+            LockFormat::CargoLock,
+        ),
+        (
+            "uv-lock/app",
+            "corpora/uv-lock/valid/app/uv.lock",
+            LockFormat::UvLock,
+        ),
+        (
+            "pylock/valid",
+            "corpora/pylock/valid/pylock.toml",
+            LockFormat::Pylock,
+        ),
     ];
     for (name, rel, format) in cases {
         let path = corpus(rel);

@@ -301,7 +301,10 @@ impl CheckReport {
                 let in_lock = |f: &&Finding| {
                     f.location.file == lock.path
                         || lock.includes.iter().any(|i| i.path == f.location.file)
-                        || lock.packages.iter().any(|p| p.location.file == f.location.file)
+                        || lock
+                            .packages
+                            .iter()
+                            .any(|p| p.location.file == f.location.file)
                 };
                 let count = |sev| {
                     findings
@@ -326,8 +329,14 @@ impl CheckReport {
             lockfiles: locks.len(),
             packages: locks.iter().map(|l| l.packages.len()).sum(),
             hashes: locks.iter().map(Lock::hash_count).sum(),
-            errors: findings.iter().filter(|f| f.severity == Severity::Error).count(),
-            warnings: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
+            errors: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count(),
+            warnings: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
             failures: failures.len(),
         };
         CheckReport {

@@ -40,7 +40,7 @@ impl HashAlgorithm {
     }
 
     /// Digest length in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             HashAlgorithm::Md5 => 16,
             HashAlgorithm::Sha1 => 20,
@@ -117,7 +117,7 @@ pub struct Digest {
 impl Digest {
     /// Parse `hex` as a digest of `algorithm`.
     pub fn from_hex(algorithm: HashAlgorithm, hex_str: &str) -> Result<Self, DigestParseError> {
-        let expected = algorithm.len() * 2;
+        let expected = algorithm.digest_len() * 2;
         if hex_str.len() != expected {
             return Err(DigestParseError::WrongLength {
                 algorithm,
@@ -223,7 +223,11 @@ mod tests {
             "whirlpool:00".parse::<Digest>(),
             Err(DigestParseError::UnknownAlgorithm(_))
         ));
-        assert!("md5:d41d8cd98f00b204e9800998ecf8427e".parse::<Digest>().is_ok());
+        assert!(
+            "md5:d41d8cd98f00b204e9800998ecf8427e"
+                .parse::<Digest>()
+                .is_ok()
+        );
     }
 
     #[test]

@@ -470,13 +470,15 @@ pub fn read_text(path: &Path) -> Result<(String, Digest), LockError> {
         Ok(text) => Ok((text, digest)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
-            Err(LockError::syntax(
-                path,
-                line,
-                format!("invalid UTF-8 at byte {valid}"),
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Err(
+                LockError::syntax(path, line, format!("invalid UTF-8 at byte {valid}"))
+                    .with_hint("lockfiles are UTF-8 text; is this a binary file?"),
             )
-            .with_hint("lockfiles are UTF-8 text; is this a binary file?"))
         }
     }
 }
@@ -488,10 +490,9 @@ pub fn load(path: &Path) -> Result<Lock, LockError> {
         Some(format) => load_as(path, format),
         None => {
             let (text, _) = read_text(path)?;
-            let format =
-                LockFormat::sniff(&text).ok_or_else(|| LockError::UnknownFormat {
-                    path: path.to_path_buf(),
-                })?;
+            let format = LockFormat::sniff(&text).ok_or_else(|| LockError::UnknownFormat {
+                path: path.to_path_buf(),
+            })?;
             load_as(path, format)
         }
     }
@@ -516,7 +517,11 @@ pub fn parse(path: &Path, text: &str, format: LockFormat) -> Result<Lock, LockEr
     match format {
         LockFormat::RequirementsTxt => {
             let file = requirements_txt::parse(path, text)?;
-            Ok(requirements_txt::into_lock(path, sha256(text.as_bytes()), vec![file]))
+            Ok(requirements_txt::into_lock(
+                path,
+                sha256(text.as_bytes()),
+                vec![file],
+            ))
         }
         LockFormat::UvLock => uv_lock::parse(path, text),
         LockFormat::Pylock => pylock::parse(path, text),
@@ -572,7 +577,11 @@ pub fn discover(root: &Path) -> Result<Vec<(PathBuf, Option<LockFormat>)>, LockE
         if !entry.file_type().is_file() {
             continue;
         }
-        if let Some(format) = entry.file_name().to_str().and_then(LockFormat::from_file_name) {
+        if let Some(format) = entry
+            .file_name()
+            .to_str()
+            .and_then(LockFormat::from_file_name)
+        {
             found.push((entry.into_path(), Some(format)));
         }
     }
@@ -602,7 +611,10 @@ mod tests {
             LockFormat::from_file_name("dev-requirements.txt"),
             Some(LockFormat::RequirementsTxt)
         );
-        assert_eq!(LockFormat::from_file_name("uv.lock"), Some(LockFormat::UvLock));
+        assert_eq!(
+            LockFormat::from_file_name("uv.lock"),
+            Some(LockFormat::UvLock)
+        );
         assert_eq!(
             LockFormat::from_file_name("pylock.dev.toml"),
             Some(LockFormat::Pylock)
@@ -629,7 +641,10 @@ mod tests {
             LockFormat::sniff("version = 1\nrequires-python = \">=3.12\"\n[[package]]\n"),
             Some(LockFormat::UvLock)
         );
-        assert_eq!(LockFormat::sniff("a==1.0\n"), Some(LockFormat::RequirementsTxt));
+        assert_eq!(
+            LockFormat::sniff("a==1.0\n"),
+            Some(LockFormat::RequirementsTxt)
+        );
         assert_eq!(LockFormat::sniff("hello world\n"), None);
     }
 }

@@ -153,10 +153,22 @@ mod tests {
 
     #[test]
     fn pypi_names_normalize_per_pep_503() {
-        assert_eq!(PackageName::new(Ecosystem::Pypi, "Zope.Event").as_str(), "zope-event");
-        assert_eq!(PackageName::new(Ecosystem::Pypi, "typing_extensions").as_str(), "typing-extensions");
-        assert_eq!(PackageName::new(Ecosystem::Pypi, "PyYAML").as_str(), "pyyaml");
-        assert_eq!(PackageName::new(Ecosystem::Cargo, "serde_json").as_str(), "serde_json");
+        assert_eq!(
+            PackageName::new(Ecosystem::Pypi, "Zope.Event").as_str(),
+            "zope-event"
+        );
+        assert_eq!(
+            PackageName::new(Ecosystem::Pypi, "typing_extensions").as_str(),
+            "typing-extensions"
+        );
+        assert_eq!(
+            PackageName::new(Ecosystem::Pypi, "PyYAML").as_str(),
+            "pyyaml"
+        );
+        assert_eq!(
+            PackageName::new(Ecosystem::Cargo, "serde_json").as_str(),
+            "serde_json"
+        );
     }
 
     #[test]

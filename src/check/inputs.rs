@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use pep508_rs::VersionOrUrl;
 use pep440_rs::Version;
+use pep508_rs::VersionOrUrl;
 
 use crate::check::{Code, Context, Finding, Rule};
 use crate::lockfile::requirements_txt::load_tree;
@@ -41,7 +41,10 @@ impl Rule for InputConsistency {
                 out.push(Finding::new(
                     Code::InputUnreadable,
                     location,
-                    format!("cannot check `{}` against its input: {e}", lock.path.display()),
+                    format!(
+                        "cannot check `{}` against its input: {e}",
+                        lock.path.display()
+                    ),
                 ));
                 return;
             }
@@ -54,9 +57,14 @@ impl Rule for InputConsistency {
             .collect();
         let locked: HashMap<&PackageName, _> = lock.packages.iter().map(|p| (&p.name, p)).collect();
         let mut asked: Vec<PackageName> = Vec::new();
-        for file in files.iter().filter(|f| !constraint_files.contains(&&f.path)) {
+        for file in files
+            .iter()
+            .filter(|f| !constraint_files.contains(&&f.path))
+        {
             for line in &file.requirements {
-                let Some(req) = &line.requirement else { continue };
+                let Some(req) = &line.requirement else {
+                    continue;
+                };
                 let name = PackageName::from(&req.name);
                 asked.push(name.clone());
                 let here = Location::new(&file.path, line.line);
@@ -80,7 +88,9 @@ impl Rule for InputConsistency {
                 else {
                     continue;
                 };
-                let Ok(version) = v.parse::<Version>() else { continue };
+                let Ok(version) = v.parse::<Version>() else {
+                    continue;
+                };
                 if !specs.contains(&version) {
                     out.push(
                         Finding::new(
@@ -102,7 +112,10 @@ impl Rule for InputConsistency {
             return;
         }
         for p in &lock.packages {
-            let top_level = p.required_by.iter().any(|r| matches!(r, RequiredBy::Input(i) if i.starts_with("-r")));
+            let top_level = p
+                .required_by
+                .iter()
+                .any(|r| matches!(r, RequiredBy::Input(i) if i.starts_with("-r")));
             if top_level && !asked.contains(&p.name) {
                 out.push(
                     Finding::new(

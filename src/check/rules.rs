@@ -8,8 +8,7 @@ use crate::lockfile::{
 };
 use crate::model::{Ecosystem, Location, PackageName};
 
-const COMPILE_HINT: &str =
-    "pin and hash every package with `uv pip compile --generate-hashes` (or `pip-compile --generate-hashes`)";
+const COMPILE_HINT: &str = "pin and hash every package with `uv pip compile --generate-hashes` (or `pip-compile --generate-hashes`)";
 
 /// `unpinned`, `arbitrary-equality`.
 pub struct Pins;
@@ -214,7 +213,9 @@ impl Rule for IndexOptions {
                     Finding::new(
                         Code::ExtraIndexUrl,
                         loc,
-                        format!("`--extra-index-url {value}` lets two indexes serve the same names"),
+                        format!(
+                            "`--extra-index-url {value}` lets two indexes serve the same names"
+                        ),
                     )
                     .hint("use one index (a mirror or proxy that merges them) with `--index-url`"),
                 ),
@@ -227,7 +228,9 @@ impl Rule for IndexOptions {
                     Finding::new(
                         Code::TrustedHost,
                         loc,
-                        format!("`--trusted-host {value}` turns off TLS verification for that host"),
+                        format!(
+                            "`--trusted-host {value}` turns off TLS verification for that host"
+                        ),
                     )
                     .hint("serve the index over verified HTTPS"),
                 ),
@@ -358,26 +361,29 @@ impl Rule for Closure {
             .collect();
         for p in &lock.packages {
             for r in &p.required_by {
-                if let RequiredBy::Package(q) = r {
-                    if !names.contains(q) {
-                        out.push(
-                            Finding::new(
-                                Code::MissingDependency,
-                                p.location.clone(),
-                                format!(
-                                    "`{q}` is not locked, yet `# via {q}` says it requires `{}`",
-                                    p.spec()
-                                ),
-                            )
-                            .hint(COMPILE_HINT),
-                        );
-                    }
+                if let RequiredBy::Package(q) = r
+                    && !names.contains(q)
+                {
+                    out.push(
+                        Finding::new(
+                            Code::MissingDependency,
+                            p.location.clone(),
+                            format!(
+                                "`{q}` is not locked, yet `# via {q}` says it requires `{}`",
+                                p.spec()
+                            ),
+                        )
+                        .hint(COMPILE_HINT),
+                    );
                 }
             }
             for d in &p.dependencies {
                 let present = match (&d.version, lock.ecosystem) {
                     // uv.lock names a version only to tell two locked versions apart.
-                    (Some(v), _) => versions.contains(&(&d.name, v.as_str())) || (lock.ecosystem == Ecosystem::Pypi && names.contains(&d.name)),
+                    (Some(v), _) => {
+                        versions.contains(&(&d.name, v.as_str()))
+                            || (lock.ecosystem == Ecosystem::Pypi && names.contains(&d.name))
+                    }
                     (None, _) => names.contains(&d.name),
                 };
                 if !present {
@@ -487,7 +493,13 @@ impl Rule for Includes {
             .roots
             .iter()
             .filter_map(|r| std::fs::canonicalize(r).ok())
-            .map(|r| if r.is_file() { r.parent().map(|p| p.to_path_buf()).unwrap_or(r) } else { r })
+            .map(|r| {
+                if r.is_file() {
+                    r.parent().map(|p| p.to_path_buf()).unwrap_or(r)
+                } else {
+                    r
+                }
+            })
             .collect();
         if roots.is_empty() {
             return;
@@ -501,7 +513,11 @@ impl Rule for Includes {
                     Finding::new(
                         Code::IncludeOutsideTree,
                         inc.location.clone(),
-                        format!("`{}` includes `{}`, outside the checked tree", lock.path.display(), inc.written),
+                        format!(
+                            "`{}` includes `{}`, outside the checked tree",
+                            lock.path.display(),
+                            inc.written
+                        ),
                     )
                     .hint("check the parent directory too, or vendor the included file"),
                 );
@@ -556,7 +572,11 @@ impl Rule for WorkspaceVersions {
                 Finding::new(
                     Code::VersionConflict,
                     locs[0].clone(),
-                    format!("`{name}` is pinned at {} versions: {}", versions.len(), listing.join(", ")),
+                    format!(
+                        "`{name}` is pinned at {} versions: {}",
+                        versions.len(),
+                        listing.join(", ")
+                    ),
                 )
                 .hint("align the pins, or accept the drift with a reason"),
             );

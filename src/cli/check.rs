@@ -59,9 +59,7 @@ pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
         .filter_map(|i| std::fs::canonicalize(&i.path).ok())
         .collect();
     if !included.is_empty() {
-        locks.retain(|l| {
-            std::fs::canonicalize(&l.path).map_or(true, |p| !included.contains(&p))
-        });
+        locks.retain(|l| std::fs::canonicalize(&l.path).map_or(true, |p| !included.contains(&p)));
     }
     (locks, failures)
 }
@@ -110,7 +108,12 @@ pub fn render(report: &CheckReport, printer: &Printer) -> String {
             } else {
                 failure.path.display().to_string()
             };
-            let _ = writeln!(out, "{}: {loc}: {}", printer.paint(Style::Error, "error"), failure.message);
+            let _ = writeln!(
+                out,
+                "{}: {loc}: {}",
+                printer.paint(Style::Error, "error"),
+                failure.message
+            );
             if let Some(h) = &failure.hint {
                 let _ = writeln!(out, "  hint: {h}");
             }

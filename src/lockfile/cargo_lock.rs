@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use crate::digest::{Digest, HashAlgorithm};
 use crate::lockfile::{
-    Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage,
-    PackageSource, Pin, toml_error,
+    Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage, PackageSource,
+    Pin, toml_error,
 };
 use crate::model::{Ecosystem, LineIndex, Location, PackageName};
 
@@ -58,14 +58,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             .find(|l| !l.is_empty())
             .unwrap_or("invalid")
             .to_string();
-        LockError::syntax(path, line, format!("invalid Cargo.lock: {}", crate::digest::truncate(&reason, 300)))
-            .with_hint("regenerate it with `cargo generate-lockfile`")
+        LockError::syntax(
+            path,
+            line,
+            format!(
+                "invalid Cargo.lock: {}",
+                crate::digest::truncate(&reason, 300)
+            ),
+        )
+        .with_hint("regenerate it with `cargo generate-lockfile`")
     })?;
     let mut packages = Vec::with_capacity(lockfile.packages.len());
     for pkg in &lockfile.packages {
         let name = pkg.name.as_str().to_string();
         let version = pkg.version.to_string();
-        let line = line_of.get(&(name.clone(), version.clone())).copied().unwrap_or(0);
+        let line = line_of
+            .get(&(name.clone(), version.clone()))
+            .copied()
+            .unwrap_or(0);
         let source = match &pkg.source {
             None => PackageSource::Workspace { path: None },
             Some(s) if s.is_registry() => PackageSource::Registry {
@@ -170,7 +180,10 @@ checksum = "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b"
 "#;
         let lock = parse(Path::new("Cargo.lock"), text).unwrap();
         assert_eq!(lock.packages.len(), 3);
-        assert!(matches!(lock.packages[0].source, PackageSource::Workspace { .. }));
+        assert!(matches!(
+            lock.packages[0].source,
+            PackageSource::Workspace { .. }
+        ));
         assert_eq!(lock.packages[0].location.line, 3);
         assert!(matches!(
             &lock.packages[1].source,
@@ -178,6 +191,9 @@ checksum = "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b"
         ));
         assert_eq!(lock.packages[2].hashes.len(), 1);
         assert_eq!(lock.packages[2].location.line, 16);
-        assert!(matches!(lock.packages[2].source, PackageSource::Registry { index: None }));
+        assert!(matches!(
+            lock.packages[2].source,
+            PackageSource::Registry { index: None }
+        ));
     }
 }

@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use crate::digest::{Digest, HashAlgorithm};
 use crate::lockfile::{
-    Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage,
-    PackageSource, Pin, requirements_txt::is_full_commit, toml_error,
+    Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage, PackageSource,
+    Pin, requirements_txt::is_full_commit, toml_error,
 };
 use crate::model::{Ecosystem, LineIndex, Location, PackageName};
 
@@ -87,9 +87,8 @@ fn digests(
             // PEP 751 allows any hashlib algorithm; ones we cannot check are not proof.
             Err(_) => continue,
         };
-        let digest = Digest::from_hex(algorithm, value).map_err(|e| {
-            LockError::syntax(path, line, format!("{e} in `hashes` of `{name}`"))
-        })?;
+        let digest = Digest::from_hex(algorithm, value)
+            .map_err(|e| LockError::syntax(path, line, format!("{e} in `hashes` of `{name}`")))?;
         out.push(digest);
     }
     Ok(out)
@@ -112,11 +111,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     match raw.lock_version.as_deref() {
         Some(v) if v == "1" || v.starts_with("1.") => {}
         Some(v) => {
-            return Err(LockError::syntax(path, 1, format!("unsupported lock-version `{v}`"))
-                .with_hint("repro reads pylock.toml lock-version 1.x (PEP 751)"));
+            return Err(
+                LockError::syntax(path, 1, format!("unsupported lock-version `{v}`"))
+                    .with_hint("repro reads pylock.toml lock-version 1.x (PEP 751)"),
+            );
         }
         None => {
-            return Err(LockError::syntax(path, 1, "missing `lock-version`: not a pylock.toml"));
+            return Err(LockError::syntax(
+                path,
+                1,
+                "missing `lock-version`: not a pylock.toml",
+            ));
         }
     }
     let lines = LineIndex::new(text);
@@ -126,27 +131,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
         let pkg = spanned.into_inner();
         let mut hashes: Vec<Digest> = Vec::new();
         let mut artifacts = Vec::new();
-        let mut add = |kind, raw: &RawArtifact, hashes: &mut Vec<Digest>| -> Result<(), LockError> {
-            let ds = digests(path, line, &pkg.name, &raw.hashes)?;
-            let primary = ds
-                .iter()
-                .find(|d| d.algorithm() == HashAlgorithm::Sha256)
-                .or(ds.first())
-                .cloned();
-            for d in ds {
-                if !hashes.contains(&d) {
-                    hashes.push(d);
+        let mut add =
+            |kind, raw: &RawArtifact, hashes: &mut Vec<Digest>| -> Result<(), LockError> {
+                let ds = digests(path, line, &pkg.name, &raw.hashes)?;
+                let primary = ds
+                    .iter()
+                    .find(|d| d.algorithm() == HashAlgorithm::Sha256)
+                    .or(ds.first())
+                    .cloned();
+                for d in ds {
+                    if !hashes.contains(&d) {
+                        hashes.push(d);
+                    }
                 }
-            }
-            artifacts.push(Artifact {
-                kind,
-                filename: file_name(raw),
-                url: raw.url.clone().or_else(|| raw.path.clone()),
-                digest: primary,
-                size: raw.size,
-            });
-            Ok(())
-        };
+                artifacts.push(Artifact {
+                    kind,
+                    filename: file_name(raw),
+                    url: raw.url.clone().or_else(|| raw.path.clone()),
+                    digest: primary,
+                    size: raw.size,
+                });
+                Ok(())
+            };
         if let Some(a) = &pkg.archive {
             add(ArtifactKind::Archive, a, &mut hashes)?;
         }
@@ -158,7 +164,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
         }
         let source = if let Some(vcs) = &pkg.vcs {
             PackageSource::Git {
-                url: vcs.url.clone().or_else(|| vcs.path.clone()).unwrap_or_default(),
+                url: vcs
+                    .url
+                    .clone()
+                    .or_else(|| vcs.path.clone())
+                    .unwrap_or_default(),
                 commit: vcs.commit_id.clone().filter(|c| is_full_commit(c)),
             }
         } else if let Some(dir) = &pkg.directory {
@@ -175,9 +185,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             match (&archive.url, &archive.path) {
                 (Some(url), _) => PackageSource::Url { url: url.clone() },
                 (None, Some(p)) => PackageSource::Path { path: p.clone() },
-                (None, None) => PackageSource::Url {
-                    url: String::new(),
-                },
+                (None, None) => PackageSource::Url { url: String::new() },
             }
         } else {
             PackageSource::Registry {
@@ -198,7 +206,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
         packages.push(LockedPackage {
             name: PackageName::new(Ecosystem::Pypi, &pkg.name),
             display_name: pkg.name,
-            pin: if pkg.version.is_some() { Pin::Exact } else { Pin::None },
+            pin: if pkg.version.is_some() {
+                Pin::Exact
+            } else {
+                Pin::None
+            },
             version: pkg.version,
             source,
             location: Location::new(path, line),
@@ -248,12 +260,18 @@ wheels = [{ url = "https://x/idna-3.10-py3-none-any.whl", hashes = { sha256 = "9
         assert_eq!(p.location.line, 4);
         assert_eq!(p.hashes.len(), 2);
         assert_eq!(p.marker.as_deref(), Some("'dev' in dependency_groups"));
-        assert_eq!(p.artifacts[1].filename.as_deref(), Some("idna-3.10-py3-none-any.whl"));
+        assert_eq!(
+            p.artifacts[1].filename.as_deref(),
+            Some("idna-3.10-py3-none-any.whl")
+        );
     }
 
     #[test]
     fn rejects_future_lock_version() {
         let err = parse(Path::new("pylock.toml"), "lock-version = \"2.0\"\n").unwrap_err();
-        assert_eq!(err.to_string(), "pylock.toml:1: unsupported lock-version `2.0`");
+        assert_eq!(
+            err.to_string(),
+            "pylock.toml:1: unsupported lock-version `2.0`"
+        );
     }
 }

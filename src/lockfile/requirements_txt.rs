@@ -20,13 +20,13 @@
 
 use std::path::{Path, PathBuf};
 
-use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 use pep440_rs::Operator;
+use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
 use crate::digest::{Digest, truncate};
 use crate::lockfile::{
-    CommentedPackage, Include, IncludeKind, Lock, LockError, LockFormat, LockOption,
-    LockedPackage, OptionKind, PackageSource, Pin, RequiredBy, read_text,
+    CommentedPackage, Include, IncludeKind, Lock, LockError, LockFormat, LockOption, LockedPackage,
+    OptionKind, PackageSource, Pin, RequiredBy, read_text,
 };
 use crate::model::{Ecosystem, Location, PackageName};
 
@@ -159,22 +159,24 @@ pub fn parse(path: &Path, text: &str) -> Result<RequirementsFile, LockError> {
             let indented = raw.starts_with(char::is_whitespace);
             let body = comment.trim();
             if let (Some(idx), true) = (attach, indented || matches!(via_state, ViaState::Block)) {
-                if let Some(rest) = body.strip_prefix("via") {
-                    if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-                        file.annotated = true;
-                        let rest = rest.trim();
-                        if rest.is_empty() {
-                            via_state = ViaState::Block;
-                        } else {
-                            via_state = ViaState::Idle;
-                            for item in rest.split(',') {
-                                push_via(&mut file.requirements[idx], item);
-                            }
+                if let Some(rest) = body.strip_prefix("via")
+                    && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+                {
+                    file.annotated = true;
+                    let rest = rest.trim();
+                    if rest.is_empty() {
+                        via_state = ViaState::Block;
+                    } else {
+                        via_state = ViaState::Idle;
+                        for item in rest.split(',') {
+                            push_via(&mut file.requirements[idx], item);
                         }
-                        continue;
                     }
+                    continue;
                 }
-                if matches!(via_state, ViaState::Block) && comment.starts_with("  ") && !body.is_empty()
+                if matches!(via_state, ViaState::Block)
+                    && comment.starts_with("  ")
+                    && !body.is_empty()
                 {
                     push_via(&mut file.requirements[idx], body);
                     continue;
@@ -241,7 +243,10 @@ fn push_via(req: &mut RequirementLine, item: &str) {
 }
 
 /// Split `--opt=value`, `--opt value`, `-ovalue` and `-o value` forms.
-fn option_value<'a>(tokens: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>, inline: Option<&'a str>) -> Option<String> {
+fn option_value<'a>(
+    tokens: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>,
+    inline: Option<&'a str>,
+) -> Option<String> {
     match inline {
         Some(v) if !v.is_empty() => Some(v.to_string()),
         _ => tokens.next().map(str::to_string),
@@ -256,11 +261,16 @@ fn parse_option_line(
     file: &mut RequirementsFile,
 ) -> Result<(), LockError> {
     let (flag, inline) = split_flag(content.split_whitespace().next().unwrap_or(""));
-    let rest_after_flag = content[content.find(char::is_whitespace).unwrap_or(content.len())..].trim();
+    let rest_after_flag =
+        content[content.find(char::is_whitespace).unwrap_or(content.len())..].trim();
     let mut tokens = rest_after_flag.split_whitespace().peekable();
     let loc = Location::new(path, line_no);
     let missing = |flag: &str| {
-        LockError::syntax(path, line_no, format!("`{flag}` must be followed by an argument"))
+        LockError::syntax(
+            path,
+            line_no,
+            format!("`{flag}` must be followed by an argument"),
+        )
     };
     let kind = match flag {
         "-r" | "--requirement" | "-c" | "--constraint" => {
@@ -314,7 +324,10 @@ fn parse_option_line(
     };
     let takes_value = !matches!(
         kind,
-        OptionKind::NoIndex | OptionKind::Pre | OptionKind::PreferBinary | OptionKind::RequireHashes
+        OptionKind::NoIndex
+            | OptionKind::Pre
+            | OptionKind::PreferBinary
+            | OptionKind::RequireHashes
     );
     let value = if takes_value {
         Some(option_value(&mut tokens, inline).ok_or_else(|| missing(flag))?)
@@ -386,8 +399,12 @@ fn parse_requirement(
                     LockError::syntax(path, line_no, "`--hash` must be followed by an argument")
                 })?;
                 let digest: Digest = value.parse().map_err(|e| {
-                    LockError::syntax(path, line_no, format!("{e} in `--hash={}`", truncate(&value, 80)))
-                        .with_hint("regenerate the file with `uv pip compile --generate-hashes`")
+                    LockError::syntax(
+                        path,
+                        line_no,
+                        format!("{e} in `--hash={}`", truncate(&value, 80)),
+                    )
+                    .with_hint("regenerate the file with `uv pip compile --generate-hashes`")
                 })?;
                 hashes.push(digest);
             }
@@ -395,7 +412,10 @@ fn parse_requirement(
                 return Err(LockError::syntax(
                     path,
                     line_no,
-                    format!("unsupported per-requirement option `{}`", truncate(other, 60)),
+                    format!(
+                        "unsupported per-requirement option `{}`",
+                        truncate(other, 60)
+                    ),
                 ));
             }
         }
@@ -488,18 +508,27 @@ fn unnamed_target(spec: &str) -> (&str, Option<String>) {
 }
 
 /// A URL's `#sha256=<hex>` fragment is a pin.
-fn push_fragment_hash(path: &Path, line_no: usize, url: &str, hashes: &mut Vec<Digest>) -> Result<(), LockError> {
+fn push_fragment_hash(
+    path: &Path,
+    line_no: usize,
+    url: &str,
+    hashes: &mut Vec<Digest>,
+) -> Result<(), LockError> {
     let Some((_, fragment)) = url.split_once('#') else {
         return Ok(());
     };
     for kv in fragment.split('&') {
-        if let Some((algo, value)) = kv.split_once('=') {
-            if let Ok(algorithm) = algo.parse() {
-                let digest = Digest::from_hex(algorithm, value).map_err(|e| {
-                    LockError::syntax(path, line_no, format!("{e} in URL fragment `#{}`", truncate(kv, 80)))
-                })?;
-                hashes.push(digest);
-            }
+        if let Some((algo, value)) = kv.split_once('=')
+            && let Ok(algorithm) = algo.parse()
+        {
+            let digest = Digest::from_hex(algorithm, value).map_err(|e| {
+                LockError::syntax(
+                    path,
+                    line_no,
+                    format!("{e} in URL fragment `#{}`", truncate(kv, 80)),
+                )
+            })?;
+            hashes.push(digest);
         }
     }
     Ok(())
@@ -513,7 +542,10 @@ fn classify(url: &str, editable: bool) -> PackageSource {
         };
     }
     let lower = url.to_ascii_lowercase();
-    if ["git+", "hg+", "svn+", "bzr+"].iter().any(|p| lower.starts_with(p)) {
+    if ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         let base = url.split('#').next().unwrap_or(url);
         let commit = base
             .rsplit_once('@')
@@ -650,7 +682,11 @@ fn follow(
             let chain: Vec<String> = stack[pos..]
                 .iter()
                 .chain(std::iter::once(&target))
-                .map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+                .map(|p| {
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
                 .collect();
             return Err(LockError::Syntax {
                 location: include.location.clone(),
@@ -742,7 +778,10 @@ six==1.17.0 \\
         let file = parse_str(text).unwrap();
         assert_eq!(file.options.len(), 3);
         assert_eq!(file.options[0].kind, OptionKind::IndexUrl);
-        assert_eq!(file.options[1].value.as_deref(), Some("https://x.org/simple"));
+        assert_eq!(
+            file.options[1].value.as_deref(),
+            Some("https://x.org/simple")
+        );
         assert_eq!(file.options[1].location.line, 2);
         assert_eq!(file.includes[0].kind, IncludeKind::Requirement);
         assert_eq!(file.includes[0].location.line, 4);
@@ -769,8 +808,14 @@ git+https://github.com/org/repo@v1.0#egg=repo
             PackageSource::Git { commit: None, .. }
         ));
         assert_eq!(lock.packages[1].display_name, "repo");
-        assert!(matches!(lock.packages[2].source, PackageSource::Editable { .. }));
-        assert!(matches!(lock.packages[3].source, PackageSource::Path { .. }));
+        assert!(matches!(
+            lock.packages[2].source,
+            PackageSource::Editable { .. }
+        ));
+        assert!(matches!(
+            lock.packages[3].source,
+            PackageSource::Path { .. }
+        ));
         assert_eq!(lock.packages[3].display_name, "thing");
     }
 
@@ -802,8 +847,13 @@ git+https://github.com/org/repo@v1.0#egg=repo
     #[test]
     fn rejects_garbage_with_line_and_bounded_message() {
         let long = "x".repeat(100_000);
-        let err = parse_str(&format!("a==1\n{long} (\n")).unwrap_err().to_string();
-        assert!(err.starts_with("requirements.txt:2: invalid requirement"), "{err}");
+        let err = parse_str(&format!("a==1\n{long} (\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("requirements.txt:2: invalid requirement"),
+            "{err}"
+        );
         assert!(err.len() < 600);
     }
 

@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use crate::digest::{Digest, truncate};
 use crate::lockfile::{
-    Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage,
-    PackageSource, Pin, requirements_txt::is_full_commit, toml_error,
+    Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage, PackageSource,
+    Pin, requirements_txt::is_full_commit, toml_error,
 };
 use crate::model::{Ecosystem, LineIndex, Location, PackageName};
 
@@ -117,10 +117,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     match raw.version {
         Some(1) => {}
         Some(v) => {
-            return Err(LockError::syntax(path, 1, format!("unsupported uv.lock version {v}"))
-                .with_hint("repro reads uv.lock version 1"));
+            return Err(
+                LockError::syntax(path, 1, format!("unsupported uv.lock version {v}"))
+                    .with_hint("repro reads uv.lock version 1"),
+            );
         }
-        None => return Err(LockError::syntax(path, 1, "missing `version` key: not a uv.lock")),
+        None => {
+            return Err(LockError::syntax(
+                path,
+                1,
+                "missing `version` key: not a uv.lock",
+            ));
+        }
     }
     let lines = LineIndex::new(text);
     let mut packages = Vec::with_capacity(raw.package.len());
@@ -142,15 +150,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
                 })?),
                 None => None,
             };
-            if let Some(d) = &digest {
-                if !hashes.contains(d) {
-                    hashes.push(d.clone());
-                }
+            if let Some(d) = &digest
+                && !hashes.contains(d)
+            {
+                hashes.push(d.clone());
             }
             artifacts.push(Artifact {
                 kind,
                 filename: artifact_name(raw_artifact),
-                url: raw_artifact.url.clone().or_else(|| raw_artifact.path.clone()),
+                url: raw_artifact
+                    .url
+                    .clone()
+                    .or_else(|| raw_artifact.path.clone()),
                 digest,
                 size: raw_artifact.size,
             });
@@ -174,7 +185,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
         packages.push(LockedPackage {
             name: PackageName::new(Ecosystem::Pypi, &pkg.name),
             display_name: pkg.name,
-            pin: if pkg.version.is_some() { Pin::Exact } else { Pin::None },
+            pin: if pkg.version.is_some() {
+                Pin::Exact
+            } else {
+                Pin::None
+            },
             version: pkg.version,
             source,
             location: Location::new(path, line),
@@ -229,11 +244,17 @@ wheels = [
         let lock = parse(Path::new("uv.lock"), SAMPLE).unwrap();
         assert_eq!(lock.packages.len(), 2);
         assert_eq!(lock.packages[0].location.line, 5);
-        assert!(matches!(lock.packages[0].source, PackageSource::Workspace { .. }));
+        assert!(matches!(
+            lock.packages[0].source,
+            PackageSource::Workspace { .. }
+        ));
         assert_eq!(lock.packages[0].dependencies[0].name.as_str(), "idna");
         assert_eq!(lock.packages[1].location.line, 11);
         assert_eq!(lock.packages[1].hashes.len(), 2);
-        assert_eq!(lock.packages[1].artifacts[1].filename.as_deref(), Some("idna-3.10-py3-none-any.whl"));
+        assert_eq!(
+            lock.packages[1].artifacts[1].filename.as_deref(),
+            Some("idna-3.10-py3-none-any.whl")
+        );
     }
 
     #[test]

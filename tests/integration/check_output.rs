@@ -58,7 +58,10 @@ fn help_lists_check() {
 
 #[test]
 fn usage_error_exits_2() {
-    let out = repro().args(["check", "--deny", "everything"]).output().unwrap();
+    let out = repro()
+        .args(["check", "--deny", "everything"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -53,285 +53,369 @@ macro_rules! rule_test {
     };
 }
 
-rule_test!(detects_unpinned, Case {
-    path: "corpora/requirements-txt/nonhermetic/unpinned",
-    args: &[],
-    exit: 1,
-    code: "unpinned",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/unpinned/requirements.txt:2",
-    message: "`urllib3>=2.0` admits more than one version",
-});
+rule_test!(
+    detects_unpinned,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/unpinned",
+        args: &[],
+        exit: 1,
+        code: "unpinned",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/unpinned/requirements.txt:2",
+        message: "`urllib3>=2.0` admits more than one version",
+    }
+);
 
-rule_test!(detects_arbitrary_equality_as_warning, Case {
-    path: "corpora/requirements-txt/nonhermetic/arbitrary-equality",
-    args: &[],
-    exit: 0,
-    code: "arbitrary-equality",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/arbitrary-equality/requirements.txt:1",
-    message: "`six===1.17.0` pins by string comparison",
-});
+rule_test!(
+    detects_arbitrary_equality_as_warning,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/arbitrary-equality",
+        args: &[],
+        exit: 0,
+        code: "arbitrary-equality",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/arbitrary-equality/requirements.txt:1",
+        message: "`six===1.17.0` pins by string comparison",
+    }
+);
 
-rule_test!(deny_warnings_fails_on_arbitrary_equality, Case {
-    path: "corpora/requirements-txt/nonhermetic/arbitrary-equality",
-    args: &["--deny", "warnings"],
-    exit: 1,
-    code: "arbitrary-equality",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/arbitrary-equality/requirements.txt:1",
-    message: "`six===1.17.0` pins by string comparison",
-});
+rule_test!(
+    deny_warnings_fails_on_arbitrary_equality,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/arbitrary-equality",
+        args: &["--deny", "warnings"],
+        exit: 1,
+        code: "arbitrary-equality",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/arbitrary-equality/requirements.txt:1",
+        message: "`six===1.17.0` pins by string comparison",
+    }
+);
 
-rule_test!(detects_missing_hash_in_hash_checking_mode, Case {
-    path: "corpora/requirements-txt/nonhermetic/missing-hash",
-    args: &[],
-    exit: 1,
-    code: "missing-hash",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/missing-hash/requirements.txt:2",
-    message: "`urllib3==2.7.0` has no `--hash`, but other requirements in this file do: pip refuses to install it in hash-checking mode",
-});
+rule_test!(
+    detects_missing_hash_in_hash_checking_mode,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/missing-hash",
+        args: &[],
+        exit: 1,
+        code: "missing-hash",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/missing-hash/requirements.txt:2",
+        message: "`urllib3==2.7.0` has no `--hash`, but other requirements in this file do: pip refuses to install it in hash-checking mode",
+    }
+);
 
-rule_test!(detects_weak_hash, Case {
-    path: "corpora/requirements-txt/nonhermetic/weak-hash",
-    args: &[],
-    exit: 1,
-    code: "weak-hash",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/weak-hash/requirements.txt:1",
-    message: "`six==1.17.0` allows a md5 hash; any one matching hash admits an artifact",
-});
+rule_test!(
+    detects_weak_hash,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/weak-hash",
+        args: &[],
+        exit: 1,
+        code: "weak-hash",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/weak-hash/requirements.txt:1",
+        message: "`six==1.17.0` allows a md5 hash; any one matching hash admits an artifact",
+    }
+);
 
-rule_test!(detects_unhashed_url_requirement, Case {
-    path: "corpora/requirements-txt/nonhermetic/url-requirement",
-    args: &[],
-    exit: 1,
-    code: "url-requirement",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/url-requirement/requirements.txt:2",
-    message: "`tool` comes from URL `https://files.example.org/tool-1.0-py3-none-any.whl` with no hash",
-});
+rule_test!(
+    detects_unhashed_url_requirement,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/url-requirement",
+        args: &[],
+        exit: 1,
+        code: "url-requirement",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/url-requirement/requirements.txt:2",
+        message: "`tool` comes from URL `https://files.example.org/tool-1.0-py3-none-any.whl` with no hash",
+    }
+);
 
-rule_test!(detects_vcs_requirement, Case {
-    path: "corpora/requirements-txt/nonhermetic/vcs-requirement",
-    args: &[],
-    exit: 1,
-    code: "vcs-requirement",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/vcs-requirement/requirements.txt:2",
-    message: "`tool` is checked out from `git+https://github.com/example/tool@v1.0#egg=tool`: a checkout has no hash",
-});
+rule_test!(
+    detects_vcs_requirement,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/vcs-requirement",
+        args: &[],
+        exit: 1,
+        code: "vcs-requirement",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/vcs-requirement/requirements.txt:2",
+        message: "`tool` is checked out from `git+https://github.com/example/tool@v1.0#egg=tool`: a checkout has no hash",
+    }
+);
 
-rule_test!(detects_editable_requirement, Case {
-    path: "corpora/requirements-txt/nonhermetic/editable-requirement",
-    args: &[],
-    exit: 1,
-    code: "editable-requirement",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/editable-requirement/requirements.txt:2",
-    message: "`tool` is an editable install of `./vendor/tool`",
-});
+rule_test!(
+    detects_editable_requirement,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/editable-requirement",
+        args: &[],
+        exit: 1,
+        code: "editable-requirement",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/editable-requirement/requirements.txt:2",
+        message: "`tool` is an editable install of `./vendor/tool`",
+    }
+);
 
-rule_test!(detects_local_path_requirement, Case {
-    path: "corpora/requirements-txt/nonhermetic/local-path-requirement",
-    args: &[],
-    exit: 1,
-    code: "local-path-requirement",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/local-path-requirement/requirements.txt:2",
-    message: "`tool` comes from local path `./dist/tool-1.0-py3-none-any.whl` with no hash",
-});
+rule_test!(
+    detects_local_path_requirement,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/local-path-requirement",
+        args: &[],
+        exit: 1,
+        code: "local-path-requirement",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/local-path-requirement/requirements.txt:2",
+        message: "`tool` comes from local path `./dist/tool-1.0-py3-none-any.whl` with no hash",
+    }
+);
 
-rule_test!(detects_extra_index_url, Case {
-    path: "corpora/requirements-txt/nonhermetic/extra-index-url",
-    args: &[],
-    exit: 1,
-    code: "extra-index-url",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/extra-index-url/requirements.txt:1",
-    message: "`--extra-index-url https://internal.example.org/simple` lets two indexes serve the same names",
-});
+rule_test!(
+    detects_extra_index_url,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/extra-index-url",
+        args: &[],
+        exit: 1,
+        code: "extra-index-url",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/extra-index-url/requirements.txt:1",
+        message: "`--extra-index-url https://internal.example.org/simple` lets two indexes serve the same names",
+    }
+);
 
-rule_test!(reports_non_default_index, Case {
-    path: "corpora/requirements-txt/nonhermetic/non-default-index",
-    args: &[],
-    exit: 0,
-    code: "non-default-index",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/non-default-index/requirements.txt:1",
-    message: "`--index-url https://mirror.example.org/simple` overrides the default index",
-});
+rule_test!(
+    reports_non_default_index,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/non-default-index",
+        args: &[],
+        exit: 0,
+        code: "non-default-index",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/non-default-index/requirements.txt:1",
+        message: "`--index-url https://mirror.example.org/simple` overrides the default index",
+    }
+);
 
-rule_test!(reports_trusted_host, Case {
-    path: "corpora/requirements-txt/nonhermetic/trusted-host",
-    args: &[],
-    exit: 0,
-    code: "trusted-host",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/trusted-host/requirements.txt:1",
-    message: "`--trusted-host mirror.example.org` turns off TLS verification for that host",
-});
+rule_test!(
+    reports_trusted_host,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/trusted-host",
+        args: &[],
+        exit: 0,
+        code: "trusted-host",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/trusted-host/requirements.txt:1",
+        message: "`--trusted-host mirror.example.org` turns off TLS verification for that host",
+    }
+);
 
-rule_test!(reports_find_links, Case {
-    path: "corpora/requirements-txt/nonhermetic/find-links",
-    args: &[],
-    exit: 0,
-    code: "find-links",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/find-links/requirements.txt:1",
-    message: "`--find-links ./wheels` adds an unindexed source of artifacts",
-});
+rule_test!(
+    reports_find_links,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/find-links",
+        args: &[],
+        exit: 0,
+        code: "find-links",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/find-links/requirements.txt:1",
+        message: "`--find-links ./wheels` adds an unindexed source of artifacts",
+    }
+);
 
-rule_test!(detects_via_edge_to_unlocked_package, Case {
-    path: "corpora/requirements-txt/nonhermetic/missing-dependency",
-    args: &[],
-    exit: 1,
-    code: "missing-dependency",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/missing-dependency/requirements.txt:4",
-    message: "`zope-event` is not locked, yet `# via zope-event` says it requires `six==1.17.0`",
-});
+rule_test!(
+    detects_via_edge_to_unlocked_package,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/missing-dependency",
+        args: &[],
+        exit: 1,
+        code: "missing-dependency",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/missing-dependency/requirements.txt:4",
+        message: "`zope-event` is not locked, yet `# via zope-event` says it requires `six==1.17.0`",
+    }
+);
 
-rule_test!(detects_unpinned_unsafe_section, Case {
-    path: "corpora/requirements-txt/nonhermetic/unsafe-unpinned",
-    args: &[],
-    exit: 1,
-    code: "unsafe-unpinned",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/unsafe-unpinned/requirements.txt:6",
-    message: "`setuptools` is required but left unpinned as a comment",
-});
+rule_test!(
+    detects_unpinned_unsafe_section,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/unsafe-unpinned",
+        args: &[],
+        exit: 1,
+        code: "unsafe-unpinned",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/unsafe-unpinned/requirements.txt:6",
+        message: "`setuptools` is required but left unpinned as a comment",
+    }
+);
 
-rule_test!(reports_orphan, Case {
-    path: "corpora/requirements-txt/nonhermetic/orphan",
-    args: &[],
-    exit: 0,
-    code: "orphan",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/orphan/requirements.txt:4",
-    message: "`urllib3==2.7.0` has no `# via`: nothing requires it",
-});
+rule_test!(
+    reports_orphan,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/orphan",
+        args: &[],
+        exit: 0,
+        code: "orphan",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/orphan/requirements.txt:4",
+        message: "`urllib3==2.7.0` has no `# via`: nothing requires it",
+    }
+);
 
-rule_test!(detects_duplicate_requirement, Case {
-    path: "corpora/requirements-txt/nonhermetic/duplicate-requirement",
-    args: &[],
-    exit: 1,
-    code: "duplicate-requirement",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/duplicate-requirement/requirements.txt:3",
-    message: "`six==1.16.0` is listed again (first at corpora/requirements-txt/nonhermetic/duplicate-requirement/requirements.txt:1)",
-});
+rule_test!(
+    detects_duplicate_requirement,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/duplicate-requirement",
+        args: &[],
+        exit: 1,
+        code: "duplicate-requirement",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/duplicate-requirement/requirements.txt:3",
+        message: "`six==1.16.0` is listed again (first at corpora/requirements-txt/nonhermetic/duplicate-requirement/requirements.txt:1)",
+    }
+);
 
-rule_test!(detects_input_not_locked, Case {
-    path: "corpora/requirements-txt/nonhermetic/input-not-locked",
-    args: &[],
-    exit: 1,
-    code: "input-not-locked",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/input-not-locked/requirements.in:2",
-    message: "`urllib3>=2` is not locked in `corpora/requirements-txt/nonhermetic/input-not-locked/requirements.txt`",
-});
+rule_test!(
+    detects_input_not_locked,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/input-not-locked",
+        args: &[],
+        exit: 1,
+        code: "input-not-locked",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/input-not-locked/requirements.in:2",
+        message: "`urllib3>=2` is not locked in `corpora/requirements-txt/nonhermetic/input-not-locked/requirements.txt`",
+    }
+);
 
-rule_test!(detects_input_not_satisfied, Case {
-    path: "corpora/requirements-txt/nonhermetic/input-not-satisfied",
-    args: &[],
-    exit: 1,
-    code: "input-not-satisfied",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/input-not-satisfied/requirements.txt:1",
-    message: "`six==1.16.0` does not satisfy `six>=1.17` asked at corpora/requirements-txt/nonhermetic/input-not-satisfied/requirements.in:1",
-});
+rule_test!(
+    detects_input_not_satisfied,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/input-not-satisfied",
+        args: &[],
+        exit: 1,
+        code: "input-not-satisfied",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/input-not-satisfied/requirements.txt:1",
+        message: "`six==1.16.0` does not satisfy `six>=1.17` asked at corpora/requirements-txt/nonhermetic/input-not-satisfied/requirements.in:1",
+    }
+);
 
-rule_test!(detects_stale_top_level, Case {
-    path: "corpora/requirements-txt/nonhermetic/stale-top-level",
-    args: &[],
-    exit: 1,
-    code: "stale-top-level",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/stale-top-level/requirements.txt:4",
-    message: "`urllib3==2.7.0` is a top-level requirement, but `corpora/requirements-txt/nonhermetic/stale-top-level/requirements.in` does not ask for it",
-});
+rule_test!(
+    detects_stale_top_level,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/stale-top-level",
+        args: &[],
+        exit: 1,
+        code: "stale-top-level",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/stale-top-level/requirements.txt:4",
+        message: "`urllib3==2.7.0` is a top-level requirement, but `corpora/requirements-txt/nonhermetic/stale-top-level/requirements.in` does not ask for it",
+    }
+);
 
-rule_test!(detects_unreadable_input, Case {
-    path: "corpora/requirements-txt/nonhermetic/input-unreadable",
-    args: &[],
-    exit: 1,
-    code: "input-unreadable",
-    severity: "error",
-    location: "corpora/requirements-txt/nonhermetic/input-unreadable/requirements.in:1",
-    message: "cannot check `corpora/requirements-txt/nonhermetic/input-unreadable/requirements.txt` against its input: corpora/requirements-txt/nonhermetic/input-unreadable/requirements.in:1: invalid requirement `six >>>= 1` (column 5): no such comparison operator \">>>=\", must be one of ~= == != <= >= < > ===",
-});
+rule_test!(
+    detects_unreadable_input,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/input-unreadable",
+        args: &[],
+        exit: 1,
+        code: "input-unreadable",
+        severity: "error",
+        location: "corpora/requirements-txt/nonhermetic/input-unreadable/requirements.in:1",
+        message: "cannot check `corpora/requirements-txt/nonhermetic/input-unreadable/requirements.txt` against its input: corpora/requirements-txt/nonhermetic/input-unreadable/requirements.in:1: invalid requirement `six >>>= 1` (column 5): no such comparison operator \">>>=\", must be one of ~= == != <= >= < > ===",
+    }
+);
 
-rule_test!(reports_version_conflict_across_tree, Case {
-    path: "corpora/requirements-txt/nonhermetic/version-conflict",
-    args: &[],
-    exit: 0,
-    code: "version-conflict",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/version-conflict/b/requirements.txt:1",
-    message: "`six` is pinned at 2 versions: 1.16.0 in 1 file, 1.17.0 in 1 file",
-});
+rule_test!(
+    reports_version_conflict_across_tree,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/version-conflict",
+        args: &[],
+        exit: 0,
+        code: "version-conflict",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/version-conflict/b/requirements.txt:1",
+        message: "`six` is pinned at 2 versions: 1.16.0 in 1 file, 1.17.0 in 1 file",
+    }
+);
 
-rule_test!(reports_include_outside_tree, Case {
-    path: "corpora/requirements-txt/nonhermetic/include-outside-tree/lock",
-    args: &[],
-    exit: 0,
-    code: "include-outside-tree",
-    severity: "warning",
-    location: "corpora/requirements-txt/nonhermetic/include-outside-tree/lock/requirements.txt:1",
-    message: "`corpora/requirements-txt/nonhermetic/include-outside-tree/lock/requirements.txt` includes `../shared-base.txt`, outside the checked tree",
-});
+rule_test!(
+    reports_include_outside_tree,
+    Case {
+        path: "corpora/requirements-txt/nonhermetic/include-outside-tree/lock",
+        args: &[],
+        exit: 0,
+        code: "include-outside-tree",
+        severity: "warning",
+        location: "corpora/requirements-txt/nonhermetic/include-outside-tree/lock/requirements.txt:1",
+        message: "`corpora/requirements-txt/nonhermetic/include-outside-tree/lock/requirements.txt` includes `../shared-base.txt`, outside the checked tree",
+    }
+);
 
-rule_test!(detects_sdist_only_in_uv_lock, Case {
-    path: "corpora/uv-lock/nonhermetic/sdist-only",
-    args: &[],
-    exit: 0,
-    code: "sdist-only",
-    severity: "warning",
-    location: "corpora/uv-lock/nonhermetic/sdist-only/uv.lock:32",
-    message: "`six==1.17.0` has only a source distribution: building it needs build dependencies the lock does not pin",
-});
+rule_test!(
+    detects_sdist_only_in_uv_lock,
+    Case {
+        path: "corpora/uv-lock/nonhermetic/sdist-only",
+        args: &[],
+        exit: 0,
+        code: "sdist-only",
+        severity: "warning",
+        location: "corpora/uv-lock/nonhermetic/sdist-only/uv.lock:32",
+        message: "`six==1.17.0` has only a source distribution: building it needs build dependencies the lock does not pin",
+    }
+);
 
-rule_test!(detects_missing_dependency_in_uv_lock_with_chain, Case {
-    path: "corpora/uv-lock/nonhermetic/missing-dependency",
-    args: &[],
-    exit: 1,
-    code: "missing-dependency",
-    severity: "error",
-    location: "corpora/uv-lock/nonhermetic/missing-dependency/uv.lock:5",
-    message: "idna (from lambda-app==0.1.0 -> corpora/uv-lock/nonhermetic/missing-dependency/uv.lock:5) is not locked",
-});
+rule_test!(
+    detects_missing_dependency_in_uv_lock_with_chain,
+    Case {
+        path: "corpora/uv-lock/nonhermetic/missing-dependency",
+        args: &[],
+        exit: 1,
+        code: "missing-dependency",
+        severity: "error",
+        location: "corpora/uv-lock/nonhermetic/missing-dependency/uv.lock:5",
+        message: "idna (from lambda-app==0.1.0 -> corpora/uv-lock/nonhermetic/missing-dependency/uv.lock:5) is not locked",
+    }
+);
 
-rule_test!(detects_unpinned_git_in_uv_lock, Case {
-    path: "corpora/uv-lock/nonhermetic/git-unpinned",
-    args: &[],
-    exit: 1,
-    code: "git-unpinned",
-    severity: "error",
-    location: "corpora/uv-lock/nonhermetic/git-unpinned/uv.lock:51",
-    message: "`tool` comes from `https://github.com/example/tool?branch=main`, not pinned to a full commit",
-});
+rule_test!(
+    detects_unpinned_git_in_uv_lock,
+    Case {
+        path: "corpora/uv-lock/nonhermetic/git-unpinned",
+        args: &[],
+        exit: 1,
+        code: "git-unpinned",
+        severity: "error",
+        location: "corpora/uv-lock/nonhermetic/git-unpinned/uv.lock:51",
+        message: "`tool` comes from `https://github.com/example/tool?branch=main`, not pinned to a full commit",
+    }
+);
 
-rule_test!(detects_missing_checksum_in_cargo_lock, Case {
-    path: "corpora/cargo-lock/nonhermetic/missing-checksum",
-    args: &[],
-    exit: 1,
-    code: "missing-checksum",
-    severity: "error",
-    location: "corpora/cargo-lock/nonhermetic/missing-checksum/Cargo.lock:19",
-    message: "registry crate `ryu==1.0.18` has no checksum",
-});
+rule_test!(
+    detects_missing_checksum_in_cargo_lock,
+    Case {
+        path: "corpora/cargo-lock/nonhermetic/missing-checksum",
+        args: &[],
+        exit: 1,
+        code: "missing-checksum",
+        severity: "error",
+        location: "corpora/cargo-lock/nonhermetic/missing-checksum/Cargo.lock:19",
+        message: "registry crate `ryu==1.0.18` has no checksum",
+    }
+);
 
-rule_test!(detects_unpinned_git_in_cargo_lock, Case {
-    path: "corpora/cargo-lock/nonhermetic/git-unpinned",
-    args: &[],
-    exit: 1,
-    code: "git-unpinned",
-    severity: "error",
-    location: "corpora/cargo-lock/nonhermetic/git-unpinned/Cargo.lock:10",
-    message: "`tool` comes from `https://github.com/example/tool`, not pinned to a full commit",
-});
+rule_test!(
+    detects_unpinned_git_in_cargo_lock,
+    Case {
+        path: "corpora/cargo-lock/nonhermetic/git-unpinned",
+        args: &[],
+        exit: 1,
+        code: "git-unpinned",
+        severity: "error",
+        location: "corpora/cargo-lock/nonhermetic/git-unpinned/Cargo.lock:10",
+        message: "`tool` comes from `https://github.com/example/tool`, not pinned to a full commit",
+    }
+);
 
 #[test]
 fn pylock_without_artifacts_is_not_hermetic() {
@@ -341,7 +425,12 @@ fn pylock_without_artifacts_is_not_hermetic() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["code"].as_str().unwrap(), f["location"]["line"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(codes, vec![("missing-hash", 4), ("url-requirement", 9)]);
 }
@@ -373,4 +462,3 @@ fn valid_fixtures_are_hermetic() {
         assert_eq!(code, 0, "{dir}");
     }
 }
-

@@ -20,7 +20,10 @@ fn check(path: &str) -> (i32, String) {
 fn assert_error(path: &str, expected: &str) {
     let (code, text) = check(path);
     assert_eq!(code, 2, "{path}: {text}");
-    assert!(text.contains(expected), "{path}: expected `{expected}` in:\n{text}");
+    assert!(
+        text.contains(expected),
+        "{path}: expected `{expected}` in:\n{text}"
+    );
 }
 
 #[test]
@@ -106,7 +109,11 @@ fn ten_megabyte_line_is_rejected_with_a_bounded_message() {
     drop(f);
     let (code, text) = check(path.to_str().unwrap());
     assert_eq!(code, 2, "{}", &text[..text.len().min(2000)]);
-    assert!(text.contains("requirements.txt:2: invalid requirement"), "{}", &text[..text.len().min(2000)]);
+    assert!(
+        text.contains("requirements.txt:2: invalid requirement"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
     assert!(text.len() < 2000, "message is {} bytes", text.len());
 }
 
@@ -134,7 +141,10 @@ fn oversized_file_is_refused_before_reading_it_all() {
     f.set_len(repro::lockfile::MAX_LOCKFILE_BYTES + 1).unwrap();
     let (code, text) = check(path.to_str().unwrap());
     assert_eq!(code, 2);
-    assert!(text.contains("larger than the 67108864-byte limit"), "{text}");
+    assert!(
+        text.contains("larger than the 67108864-byte limit"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -144,7 +154,10 @@ fn unknown_file_given_explicitly_is_an_error() {
     std::fs::write(&path, "hello world\n").unwrap();
     let (code, text) = check(path.to_str().unwrap());
     assert_eq!(code, 2);
-    assert!(text.contains("is not a lockfile `repro` recognises"), "{text}");
+    assert!(
+        text.contains("is not a lockfile `repro` recognises"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -9,12 +9,16 @@ fn snapshot_of(path: &str) -> repro::lockfile::Lock {
 
 #[test]
 fn requirements_txt_model() {
-    insta::assert_json_snapshot!(snapshot_of("corpora/requirements-txt/valid/pip-compiled/requirements.txt"));
+    insta::assert_json_snapshot!(snapshot_of(
+        "corpora/requirements-txt/valid/pip-compiled/requirements.txt"
+    ));
 }
 
 #[test]
 fn requirements_txt_with_include_model() {
-    insta::assert_json_snapshot!(snapshot_of("corpora/requirements-txt/valid/includes/requirements.txt"));
+    insta::assert_json_snapshot!(snapshot_of(
+        "corpora/requirements-txt/valid/includes/requirements.txt"
+    ));
 }
 
 #[test]

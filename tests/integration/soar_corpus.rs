@@ -14,7 +14,10 @@ fn soar_corpus_is_hermetic() {
     // Every function's lock was compiled from the `.in` beside it, where there is one.
     let locks = report["locks"].as_array().unwrap();
     let empty = locks.iter().filter(|l| l["packages"] == 0).count();
-    assert_eq!(empty, 4, "functions with no dependencies: three empty files and one holding a blank line");
+    assert_eq!(
+        empty, 4,
+        "functions with no dependencies: three empty files and one holding a blank line"
+    );
 }
 
 #[test]
@@ -24,14 +27,26 @@ fn soar_lock_with_boto3_include_keeps_edges() {
         "/corpora/opensecops-soar/functions/ai/query_ai/requirements.txt"
     )))
     .unwrap();
-    let botocore = lock.packages.iter().find(|p| p.name.as_str() == "botocore").unwrap();
+    let botocore = lock
+        .packages
+        .iter()
+        .find(|p| p.name.as_str() == "botocore")
+        .unwrap();
     assert_eq!(botocore.version.as_deref(), Some("1.42.97"));
     assert_eq!(botocore.location.line, 12);
     assert_eq!(botocore.required_by.len(), 2);
-    let urllib3 = lock.packages.iter().find(|p| p.name.as_str() == "urllib3").unwrap();
-    assert!(urllib3
-        .required_by
-        .contains(&repro::lockfile::RequiredBy::Input("-r ../../../boto3.in".into())));
+    let urllib3 = lock
+        .packages
+        .iter()
+        .find(|p| p.name.as_str() == "urllib3")
+        .unwrap();
+    assert!(
+        urllib3
+            .required_by
+            .contains(&repro::lockfile::RequiredBy::Input(
+                "-r ../../../boto3.in".into()
+            ))
+    );
 }
 
 #[test]
@@ -40,7 +55,11 @@ fn soar_input_drift_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("corpora/opensecops-soar/functions/ai/query_ai");
-    std::fs::copy(src.join("requirements.txt"), dir.path().join("requirements.txt")).unwrap();
+    std::fs::copy(
+        src.join("requirements.txt"),
+        dir.path().join("requirements.txt"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("requirements.in"),
         "boto3==1.42.94\nurllib3>=2.7.0\nhtml2text>=2026.1.0\nbeautifulsoup4>=4.13.0,<5.0.0\n",
