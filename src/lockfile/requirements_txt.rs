@@ -434,6 +434,7 @@ fn parse_requirement(
     let parsed = if editable {
         None
     } else {
+        check_name_prefix(path, line_no, spec)?;
         Some(Requirement::<VerbatimUrl>::parse(spec, dir))
     };
     let req = match parsed {
@@ -461,6 +462,32 @@ fn parse_requirement(
     }
     line.requirement = Some(req);
     Ok(line)
+}
+
+/// Reject a name that ends in punctuation before `pep508_rs` sees it: pep508_rs 0.9.2 panics
+/// ("`PackageName` validation should match PEP 508 parsing") on `G. ==1`, where its parser
+/// accepts a trailing `.` that its name validation then rejects. Found by the `requirements_txt`
+/// fuzz target.
+fn check_name_prefix(path: &Path, line_no: usize, spec: &str) -> Result<(), LockError> {
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(spec.len());
+    let name = &spec[..end];
+    if !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && pep508_rs::PackageName::new(name.to_string()).is_err()
+    {
+        return Err(LockError::syntax(
+            path,
+            line_no,
+            format!(
+                "invalid requirement `{}`: package name `{}` must end with a letter or digit",
+                truncate(spec, 80),
+                truncate(name, 80)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A PEP 508 error as a one-line syntax error with its column, bounded in length.
@@ -855,6 +882,17 @@ git+https://github.com/org/repo@v1.0#egg=repo
             "{err}"
         );
         assert!(err.len() < 600);
+    }
+
+    #[test]
+    fn name_ending_in_punctuation_is_an_error_not_a_panic() {
+        // Regression: pep508_rs 0.9.2 panics on this input (found by fuzzing).
+        let err = parse_str("G. ==1\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "requirements.txt:1: invalid requirement `G. ==1`: package name `G.` must end with a letter or digit"
+        );
+        assert!(parse_str("a_ ; python_version > '3'\n").is_err());
     }
 
     #[test]

@@ -75,6 +75,15 @@ fn bad_specifier_is_rejected_with_line_and_column() {
 }
 
 #[test]
+fn name_ending_in_a_dot_is_an_error_not_a_panic() {
+    // pep508_rs 0.9.2 panics on this name; found by the requirements_txt fuzz target.
+    assert_error(
+        "corpora/requirements-txt/invalid/name-trailing-dot.requirements.txt",
+        "name-trailing-dot.requirements.txt:2: invalid requirement `G. ==1`: package name `G.` must end with a letter or digit",
+    );
+}
+
+#[test]
 fn unsupported_option_is_rejected() {
     assert_error(
         "corpora/requirements-txt/invalid/unsupported-option.requirements.txt",
