@@ -183,6 +183,136 @@ impl<'de> Deserialize<'de> for Digest {
     }
 }
 
+/// The digests of one byte stream, computed in a single pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digests {
+    /// Bytes read.
+    pub size: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+    /// BLAKE3, lower-case hex.
+    pub blake3: String,
+    /// SHA-384 or SHA-512, when asked for (a lock may pin only those).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<Digest>,
+}
+
+impl Digests {
+    /// The SHA-256 as a [`Digest`].
+    pub fn sha256_digest(&self) -> Digest {
+        Digest::from_hex(HashAlgorithm::Sha256, &self.sha256).expect("hex of 32 bytes")
+    }
+
+    /// Whether any digest computed here equals `d`.
+    pub fn matches(&self, d: &Digest) -> bool {
+        match d.algorithm() {
+            HashAlgorithm::Sha256 => d.hex() == self.sha256,
+            _ => self.extra.contains(d),
+        }
+    }
+}
+
+enum Extra {
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+/// Feeds every requested hash from one pass over the bytes (SHA-256 and BLAKE3 always).
+pub struct StreamHasher {
+    size: u64,
+    sha256: sha2::Sha256,
+    blake3: blake3::Hasher,
+    extra: Vec<Extra>,
+}
+
+impl Default for StreamHasher {
+    fn default() -> Self {
+        Self::new(&[])
+    }
+}
+
+impl StreamHasher {
+    /// A hasher computing SHA-256, BLAKE3 and any of `extra` that is SHA-384 or SHA-512.
+    pub fn new(extra: &[HashAlgorithm]) -> Self {
+        let mut extras = Vec::new();
+        for a in extra {
+            match a {
+                HashAlgorithm::Sha384 => extras.push(Extra::Sha384(sha2::Sha384::new())),
+                HashAlgorithm::Sha512 => extras.push(Extra::Sha512(sha2::Sha512::new())),
+                _ => {}
+            }
+        }
+        StreamHasher {
+            size: 0,
+            sha256: sha2::Sha256::new(),
+            blake3: blake3::Hasher::new(),
+            extra: extras,
+        }
+    }
+
+    /// Feed bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.size += bytes.len() as u64;
+        self.sha256.update(bytes);
+        self.blake3.update(bytes);
+        for e in &mut self.extra {
+            match e {
+                Extra::Sha384(h) => h.update(bytes),
+                Extra::Sha512(h) => h.update(bytes),
+            }
+        }
+    }
+
+    /// Bytes fed so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Finish every hash.
+    pub fn finish(self) -> Digests {
+        let extra = self
+            .extra
+            .into_iter()
+            .map(|e| match e {
+                Extra::Sha384(h) => Digest {
+                    algorithm: HashAlgorithm::Sha384,
+                    bytes: h.finalize().to_vec(),
+                },
+                Extra::Sha512(h) => Digest {
+                    algorithm: HashAlgorithm::Sha512,
+                    bytes: h.finalize().to_vec(),
+                },
+            })
+            .collect();
+        Digests {
+            size: self.size,
+            sha256: hex::encode(self.sha256.finalize()),
+            blake3: self.blake3.finalize().to_hex().to_string(),
+            extra,
+        }
+    }
+}
+
+/// Read size for streaming hashes: large enough that per-call overhead vanishes, small enough to
+/// stay in L2 cache.
+pub const HASH_BUFFER: usize = 256 * 1024;
+
+/// Hash everything `reader` yields, in one pass.
+pub fn hash_reader(mut reader: impl std::io::Read, extra: &[HashAlgorithm]) -> std::io::Result<Digests> {
+    let mut hasher = StreamHasher::new(extra);
+    let mut buf = vec![0u8; HASH_BUFFER];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finish())
+}
+
 /// SHA-256 of a byte slice, as a [`Digest`].
 pub fn sha256(bytes: &[u8]) -> Digest {
     Digest::sha256_from_bytes(sha2::Sha256::digest(bytes).into())
@@ -236,6 +366,18 @@ mod tests {
             sha256(b"").hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn stream_hasher_matches_one_shot_hashes() {
+        let data = vec![7u8; 1_000_000];
+        let d = hash_reader(&data[..], &[HashAlgorithm::Sha512]).unwrap();
+        assert_eq!(d.size, 1_000_000);
+        assert_eq!(d.sha256, sha256(&data).hex());
+        assert_eq!(d.blake3, blake3::hash(&data).to_hex().to_string());
+        assert_eq!(d.extra[0].algorithm(), HashAlgorithm::Sha512);
+        assert!(d.matches(&d.extra[0].clone()));
+        assert!(d.matches(&d.sha256_digest()));
     }
 
     #[test]

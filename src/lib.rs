@@ -12,3 +12,5 @@ pub mod cli;
 pub mod digest;
 pub mod lockfile;
 pub mod model;
+pub mod archive;
+pub mod store;

@@ -1,0 +1,415 @@
+//! The content-addressed artifact store: the only module that writes under the store root.
+//!
+//! ```text
+//! <root>/
+//! ├── CACHEDIR.TAG            marks the tree as a cache for backup tools
+//! ├── .gitignore              `*`: never committed by accident
+//! └── v1/                     layout version; bump it when the layout changes
+//!     ├── objects/sha256/ab/abcdef…   read-only files named by their SHA-256
+//!     ├── records/sha256/ab/abcdef….json  sidecar: size, BLAKE3, file names, origins, members
+//!     ├── tmp/                in-flight downloads (same file system, renamed into objects/)
+//!     └── quarantine/         objects that failed `store verify --repair`
+//! ```
+//!
+//! Invariant: a file under `objects/` has exactly the bytes its name says. Writes stream into a
+//! temp file in `tmp/` while hashing, are fsynced, and are renamed into place only when the
+//! digest is one the caller allows; a crash or Ctrl-C leaves at most a temp file, never a partial
+//! object. Two writers of the same object race harmlessly: same digest, same bytes, atomic rename.
+
+pub mod verify;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::{Digest, Digests, HASH_BUFFER, HashAlgorithm, StreamHasher};
+
+/// The directory under the root holding this layout version.
+pub const LAYOUT: &str = "v1";
+
+/// Largest object the store admits when the caller does not know the size in advance.
+pub const MAX_OBJECT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system operation failed.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On which path.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The bytes do not match any digest the caller allows.
+    #[error("digest mismatch: expected {expected}, got sha256:{actual} ({size} bytes)")]
+    Mismatch {
+        /// The digest(s) that were allowed, joined.
+        expected: String,
+        /// The SHA-256 of what arrived.
+        actual: String,
+        /// Bytes that arrived.
+        size: u64,
+    },
+    /// Reading the source stream failed (a truncated download, a reset connection).
+    #[error("reading the artifact failed after {read} bytes: {source}")]
+    Read {
+        /// Bytes read before the failure.
+        read: u64,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The stream is longer than allowed.
+    #[error("artifact exceeds {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: u64,
+    },
+}
+
+fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What the store knows about an object besides its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    /// SHA-256, hex (the object's name).
+    pub sha256: String,
+    /// BLAKE3, hex.
+    pub blake3: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// File names the object was published under (`six-1.17.0-py2.py3-none-any.whl`).
+    pub filenames: BTreeSet<String>,
+    /// Where it came from (URLs, `find-links:` paths).
+    pub origins: BTreeSet<String>,
+    /// Seconds since the Unix epoch when the store first admitted it.
+    pub first_seen: u64,
+    /// Per-member index, written by `store verify --deep`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<crate::archive::Member>>,
+}
+
+/// Where an ingested artifact came from, for its record.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The file name it was published under.
+    pub filename: String,
+    /// The URL or path it was read from.
+    pub origin: String,
+}
+
+/// A store rooted at a directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    base: PathBuf,
+}
+
+impl Store {
+    /// The default root: `$REPRO_STORE`, else the user cache directory (`$XDG_CACHE_HOME/repro`
+    /// or `~/.cache/repro`).
+    pub fn default_root() -> PathBuf {
+        if let Some(p) = std::env::var_os("REPRO_STORE").filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+        if let Some(p) = std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+            return PathBuf::from(p).join("repro");
+        }
+        match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".cache").join("repro"),
+            None => PathBuf::from(".repro-store"),
+        }
+    }
+
+    /// Open (creating if needed) the store at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
+        let root = root.into();
+        let base = root.join(LAYOUT);
+        for dir in ["objects/sha256", "records/sha256", "tmp", "quarantine"] {
+            let p = base.join(dir);
+            fs::create_dir_all(&p).map_err(io_err("cannot create store directory", &p))?;
+        }
+        let tag = root.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            let _ = fs::write(
+                &tag,
+                "Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a repro artifact store.\n",
+            );
+            let _ = fs::write(root.join(".gitignore"), "*\n");
+        }
+        let store = Store { root, base };
+        store.sweep_tmp(Duration::from_secs(24 * 3600));
+        Ok(store)
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Remove temp files older than `age` (left by a killed process).
+    fn sweep_tmp(&self, age: Duration) {
+        let Ok(entries) = fs::read_dir(self.base.join("tmp")) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for e in entries.flatten() {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > age);
+            if old {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+
+    /// Where the object with SHA-256 `hex` lives (whether or not it exists).
+    pub fn object_path(&self, hex: &str) -> PathBuf {
+        self.base
+            .join("objects/sha256")
+            .join(&hex[..2.min(hex.len())])
+            .join(hex)
+    }
+
+    fn record_path(&self, hex: &str) -> PathBuf {
+        self.base
+            .join("records/sha256")
+            .join(&hex[..2.min(hex.len())])
+            .join(format!("{hex}.json"))
+    }
+
+    /// Whether the object is present.
+    pub fn contains(&self, hex: &str) -> bool {
+        self.object_path(hex).is_file()
+    }
+
+    /// The object's record, if it has one.
+    pub fn record(&self, hex: &str) -> Option<ObjectRecord> {
+        let bytes = fs::read(self.record_path(hex)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Write (replace) an object's record atomically.
+    pub fn write_record(&self, record: &ObjectRecord) -> Result<(), StoreError> {
+        let path = self.record_path(&record.sha256);
+        let dir = path.parent().expect("record path has a parent");
+        fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
+        let json = serde_json::to_vec_pretty(record).expect("records serialize");
+        write_atomic(&self.base.join("tmp"), &path, &json)
+    }
+
+    /// Every object's SHA-256 hex, sorted.
+    pub fn list(&self) -> Result<Vec<String>, StoreError> {
+        let dir = self.base.join("objects/sha256");
+        let mut out = Vec::new();
+        for prefix in fs::read_dir(&dir).map_err(io_err("cannot list", &dir))? {
+            let prefix = prefix.map_err(io_err("cannot list", &dir))?;
+            if !prefix.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let p = prefix.path();
+            for e in fs::read_dir(&p).map_err(io_err("cannot list", &p))? {
+                let e = e.map_err(io_err("cannot list", &p))?;
+                if let Some(name) = e.file_name().to_str() {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Stream `reader` into the store. The object is admitted only if one of its digests is in
+    /// `allowed`; otherwise nothing is written and [`StoreError::Mismatch`] says what arrived.
+    /// `limit` bounds the bytes read (the expected size when known); `progress` is called with
+    /// the byte count of each chunk.
+    pub fn ingest(
+        &self,
+        mut reader: impl Read,
+        allowed: &[Digest],
+        provenance: &Provenance,
+        limit: Option<u64>,
+        progress: &dyn Fn(u64),
+    ) -> Result<Digests, StoreError> {
+        let tmp_dir = self.base.join("tmp");
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".fetch-")
+            .tempfile_in(&tmp_dir)
+            .map_err(io_err("cannot create a temp file in", &tmp_dir))?;
+        let extra: Vec<HashAlgorithm> = allowed
+            .iter()
+            .map(Digest::algorithm)
+            .filter(|a| matches!(a, HashAlgorithm::Sha384 | HashAlgorithm::Sha512))
+            .collect();
+        let mut hasher = StreamHasher::new(&extra);
+        let limit = limit.unwrap_or(MAX_OBJECT_BYTES);
+        let mut buf = vec![0u8; HASH_BUFFER];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(StoreError::Read {
+                        read: hasher.size(),
+                        source,
+                    });
+                }
+            };
+            if hasher.size() + n as u64 > limit {
+                return Err(StoreError::TooLarge { limit });
+            }
+            hasher.update(&buf[..n]);
+            tmp.write_all(&buf[..n])
+                .map_err(io_err("cannot write", tmp.path()))?;
+            progress(n as u64);
+        }
+        let digests = hasher.finish();
+        if !allowed.iter().any(|d| digests.matches(d)) {
+            return Err(StoreError::Mismatch {
+                expected: allowed
+                    .iter()
+                    .map(Digest::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                actual: digests.sha256.clone(),
+                size: digests.size,
+            });
+        }
+        tmp.as_file()
+            .sync_all()
+            .map_err(io_err("cannot sync", tmp.path()))?;
+        let mut perms = tmp.as_file().metadata().map_err(io_err("cannot stat", tmp.path()))?.permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(tmp.path(), perms).map_err(io_err("cannot set permissions of", tmp.path()))?;
+        let dest = self.object_path(&digests.sha256);
+        let dir = dest.parent().expect("object path has a parent");
+        fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
+        tmp.persist(&dest).map_err(|e| StoreError::Io {
+            action: "cannot move the verified artifact to",
+            path: dest.clone(),
+            source: e.error,
+        })?;
+        sync_dir(dir);
+        self.note(&digests, provenance)?;
+        Ok(digests)
+    }
+
+    /// Add a file name and origin to an object's record (creating it).
+    pub fn note(&self, digests: &Digests, provenance: &Provenance) -> Result<(), StoreError> {
+        let mut record = self.record(&digests.sha256).unwrap_or_else(|| ObjectRecord {
+            sha256: digests.sha256.clone(),
+            blake3: digests.blake3.clone(),
+            size: digests.size,
+            first_seen: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            ..ObjectRecord::default()
+        });
+        let changed = record.filenames.insert(provenance.filename.clone())
+            | record.origins.insert(provenance.origin.clone());
+        if changed || !self.record_path(&digests.sha256).exists() {
+            self.write_record(&record)?;
+        }
+        Ok(())
+    }
+
+    /// Move a corrupted object (and its record) to `quarantine/`.
+    pub fn quarantine(&self, hex: &str) -> Result<PathBuf, StoreError> {
+        let src = self.object_path(hex);
+        let dest = self.base.join("quarantine").join(hex);
+        fs::rename(&src, &dest).map_err(io_err("cannot quarantine", &src))?;
+        let _ = fs::remove_file(self.record_path(hex));
+        Ok(dest)
+    }
+}
+
+/// Write `bytes` to `dest` through a temp file in `tmp_dir`: fsync, then rename.
+pub fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".write-")
+        .tempfile_in(tmp_dir)
+        .map_err(io_err("cannot create a temp file in", tmp_dir))?;
+    tmp.write_all(bytes).map_err(io_err("cannot write", tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io_err("cannot sync", tmp.path()))?;
+    tmp.persist(dest).map_err(|e| StoreError::Io {
+        action: "cannot replace",
+        path: dest.to_path_buf(),
+        source: e.error,
+    })?;
+    if let Some(dir) = dest.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
+}
+
+/// fsync a directory so a rename into it survives a crash (best effort: not every file system
+/// supports it).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prov() -> Provenance {
+        Provenance {
+            filename: "a.whl".into(),
+            origin: "test".into(),
+        }
+    }
+
+    #[test]
+    fn admits_matching_bytes_and_records_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let want = crate::digest::sha256(b"hello");
+        let d = store.ingest(&b"hello"[..], &[want.clone()], &prov(), None, &|_| {}).unwrap();
+        assert_eq!(d.sha256, want.hex());
+        assert!(store.contains(&want.hex()));
+        assert_eq!(fs::read(store.object_path(&want.hex())).unwrap(), b"hello");
+        let rec = store.record(&want.hex()).unwrap();
+        assert_eq!(rec.size, 5);
+        assert!(rec.filenames.contains("a.whl"));
+        assert_eq!(store.list().unwrap(), vec![want.hex()]);
+        assert!(fs::metadata(store.object_path(&want.hex())).unwrap().permissions().readonly());
+    }
+
+    #[test]
+    fn rejects_mismatch_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let want = crate::digest::sha256(b"hello");
+        let err = store.ingest(&b"hellO"[..], &[want], &prov(), None, &|_| {}).unwrap_err();
+        assert!(matches!(err, StoreError::Mismatch { size: 5, .. }), "{err}");
+        assert!(store.list().unwrap().is_empty());
+        assert_eq!(fs::read_dir(dir.path().join("v1/tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn stops_at_the_size_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let want = crate::digest::sha256(b"hello");
+        let err = store.ingest(&b"hello world"[..], &[want], &prov(), Some(5), &|_| {}).unwrap_err();
+        assert!(matches!(err, StoreError::TooLarge { limit: 5 }));
+        assert!(store.list().unwrap().is_empty());
+    }
+}
