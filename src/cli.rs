@@ -4,7 +4,9 @@
 //! error. Commands return [`ExitStatus`]; errors travel as `anyhow` chains only at this edge.
 
 mod check;
+mod fetch;
 mod printer;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +81,90 @@ enum Command {
     /// Prove that lockfiles are hermetic: every package pinned with `==` and hashed, the closure
     /// complete, no URL/VCS/editable escapes, no index overrides
     Check(check::CheckArgs),
+    /// Resolve lockfiles into the content-addressed store, admitting only bytes that match the
+    /// lock (from PyPI, crates.io, a mirror, a local folder, or the store alone)
+    Fetch(fetch::FetchArgs),
+    /// Inspect the artifact store: rehash it, or export a wheelhouse from it
+    #[command(subcommand)]
+    Store(store::StoreCommand),
+}
+
+/// Where the artifact store is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The artifact store [default: $REPRO_STORE, else the user cache directory]
+    #[arg(long, value_name = "DIR", env = "REPRO_STORE")]
+    pub store: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// Open the store.
+    pub fn open(&self) -> anyhow::Result<crate::store::Store> {
+        let root = self.store.clone().unwrap_or_else(crate::store::Store::default_root);
+        Ok(crate::store::Store::open(root)?)
+    }
+}
+
+/// Where artifacts come from, and for which target.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Pick the artifact an installer would pick for this target: `lambda-python3.12-x86_64`,
+    /// `lambda-python3.12-arm64`, or `cp312-<platform tag>` (e.g. `cp312-manylinux_2_17_x86_64`)
+    #[arg(long, value_name = "T", conflicts_with = "all")]
+    pub target: Option<String>,
+    /// Admit every artifact the lock lists (the default without --target)
+    #[arg(long)]
+    pub all: bool,
+    /// Python package index (PEP 691 JSON simple API)
+    #[arg(long, value_name = "URL", default_value = crate::registry::DEFAULT_INDEX_URL, env = "REPRO_INDEX_URL")]
+    pub index_url: String,
+    /// A local folder of wheels, sdists and crates, matched by digest whatever their names
+    #[arg(long, value_name = "DIR")]
+    pub find_links: Option<PathBuf>,
+    /// Base URL of crate downloads
+    #[arg(long, value_name = "URL", default_value = crate::registry::DEFAULT_CRATES_URL, env = "REPRO_CRATES_URL")]
+    pub crates_url: String,
+    /// Use the store alone: no network
+    #[arg(long)]
+    pub offline: bool,
+    /// Parallel downloads
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 8)]
+    pub jobs: usize,
+    /// Seconds before a connection or a stalled read times out
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Attempts per download (timeouts, 5xx and 429 are retried; hash mismatches never)
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+}
+
+impl SourceArgs {
+    /// The validated selector.
+    pub fn selector(&self) -> anyhow::Result<crate::resolve::Selector> {
+        Ok(match &self.target {
+            Some(t) => crate::resolve::Selector::Target(t.parse()?),
+            None => crate::resolve::Selector::All,
+        })
+    }
+
+    /// The sources.
+    pub fn sources(&self) -> crate::fetch::Sources {
+        crate::fetch::Sources {
+            index_url: self.index_url.clone(),
+            crates_url: self.crates_url.clone(),
+            find_links: self.find_links.clone(),
+            offline: self.offline,
+        }
+    }
+
+    /// HTTP settings.
+    pub fn http_options(&self) -> crate::registry::HttpOptions {
+        crate::registry::HttpOptions {
+            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+            attempts: self.retries.max(1),
+            ..Default::default()
+        }
+    }
 }
 
 /// Parse the command line, run the command, and map the outcome to an exit code.
@@ -98,6 +184,8 @@ pub fn main() -> ExitCode {
     let printer = Printer::new(&cli.global);
     let result = match cli.command {
         Command::Check(args) => check::run(args, &printer),
+        Command::Fetch(args) => fetch::run(args, &printer),
+        Command::Store(cmd) => store::run(cmd, &printer),
     };
     match result {
         Ok(status) => status.into(),

@@ -14,3 +14,6 @@ pub mod lockfile;
 pub mod model;
 pub mod archive;
 pub mod store;
+pub mod resolve;
+pub mod registry;
+pub mod fetch;

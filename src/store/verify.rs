@@ -1,1 +1,197 @@
-//! placeholder
+//! `store verify`: re-prove every object, in parallel.
+//!
+//! Shallow: SHA-256 and BLAKE3 of every object in one streaming pass, against its name and its
+//! record. Deep: also walk every archive (wheel, crate, sdist), hash each member after
+//! decompression, check archive sanity (see [`crate::archive`]) and keep the per-member index in
+//! the object's record for later diffs.
+
+use std::fs::File;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::archive::{self, ArchiveFormat, WalkLimits};
+use crate::digest::hash_reader;
+use crate::store::Store;
+
+/// Version of the JSON document `repro store verify --json` prints.
+pub const REPORT_SCHEMA: &str = "repro.store-verify/v1";
+
+/// What is wrong with an object.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum ProblemKind {
+    /// The bytes no longer hash to the object's name (bit flip, truncation, overwrite).
+    Corrupt {
+        /// SHA-256 of the bytes now.
+        actual: String,
+        /// Size now.
+        size: u64,
+    },
+    /// The file name is not a SHA-256.
+    BadName,
+    /// The bytes match the name, but not the record (size or BLAKE3).
+    RecordMismatch {
+        /// What differs.
+        detail: String,
+    },
+    /// The object could not be read.
+    Unreadable {
+        /// Why.
+        detail: String,
+    },
+    /// The archive is malformed or unsafe (deep only).
+    Archive {
+        /// Why, naming the member.
+        detail: String,
+    },
+}
+
+/// One bad object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// The object's name.
+    pub object: String,
+    /// File names it was published under.
+    pub filenames: Vec<String>,
+    /// What is wrong.
+    pub problem: ProblemKind,
+    /// Where `--repair` moved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantined: Option<String>,
+}
+
+/// The result of `store verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// [`REPORT_SCHEMA`].
+    pub schema: &'static str,
+    /// Whether archives were walked.
+    pub deep: bool,
+    /// Objects checked.
+    pub objects: usize,
+    /// Bytes hashed (object bytes; deep walks add their decompressed bytes to `member_bytes`).
+    pub bytes: u64,
+    /// Archives walked (deep).
+    pub archives: usize,
+    /// Members hashed (deep).
+    pub members: usize,
+    /// Decompressed member bytes hashed (deep).
+    pub member_bytes: u64,
+    /// Objects with a problem, sorted by name.
+    pub problems: Vec<Problem>,
+}
+
+/// Verification options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions {
+    /// Walk archives.
+    pub deep: bool,
+    /// Quarantine corrupted objects.
+    pub repair: bool,
+    /// Archive bounds.
+    pub limits: Option<WalkLimits>,
+}
+
+fn is_sha256_name(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Verify every object of `store` on the current rayon pool. `progress` hears each object.
+pub fn verify(store: &Store, options: VerifyOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<VerifyReport, crate::store::StoreError> {
+    let objects = store.list()?;
+    let bytes = AtomicU64::new(0);
+    let archives = AtomicU64::new(0);
+    let members = AtomicU64::new(0);
+    let member_bytes = AtomicU64::new(0);
+    let limits = options.limits.unwrap_or_default();
+    let mut problems: Vec<Problem> = objects
+        .par_iter()
+        .filter_map(|name| {
+            let result = check_one(store, name, options.deep, &limits, &bytes, &archives, &members, &member_bytes);
+            progress(1);
+            let problem = result.err()?;
+            let record = store.record(name);
+            let quarantined = if options.repair && matches!(problem, ProblemKind::Corrupt { .. } | ProblemKind::BadName) {
+                store.quarantine(name).ok().map(|p| p.display().to_string())
+            } else {
+                None
+            };
+            Some(Problem {
+                object: name.clone(),
+                filenames: record.map(|r| r.filenames.into_iter().collect()).unwrap_or_default(),
+                problem,
+                quarantined,
+            })
+        })
+        .collect();
+    problems.sort_by(|a, b| a.object.cmp(&b.object));
+    Ok(VerifyReport {
+        schema: REPORT_SCHEMA,
+        deep: options.deep,
+        objects: objects.len(),
+        bytes: bytes.into_inner(),
+        archives: archives.into_inner() as usize,
+        members: members.into_inner() as usize,
+        member_bytes: member_bytes.into_inner(),
+        problems,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_one(
+    store: &Store,
+    name: &str,
+    deep: bool,
+    limits: &WalkLimits,
+    bytes: &AtomicU64,
+    archives: &AtomicU64,
+    members: &AtomicU64,
+    member_bytes: &AtomicU64,
+) -> Result<(), ProblemKind> {
+    if !is_sha256_name(name) {
+        return Err(ProblemKind::BadName);
+    }
+    let path = store.object_path(name);
+    let file = File::open(&path).map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?;
+    let d = hash_reader(file, &[]).map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?;
+    bytes.fetch_add(d.size, Ordering::Relaxed);
+    if d.sha256 != name {
+        return Err(ProblemKind::Corrupt { actual: d.sha256, size: d.size });
+    }
+    let record = store.record(name);
+    if let Some(r) = &record
+        && (r.blake3 != d.blake3 || r.size != d.size)
+    {
+        return Err(ProblemKind::RecordMismatch {
+            detail: format!("record says {} bytes, blake3 {}; object has {} bytes, blake3 {}", r.size, r.blake3, d.size, d.blake3),
+        });
+    }
+    if !deep {
+        return Ok(());
+    }
+    let is_archive = ArchiveFormat::sniff(&path).map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?.is_some();
+    if !is_archive {
+        return Ok(());
+    }
+    let walked = archive::walk(&path, limits).map_err(|e| ProblemKind::Archive {
+        detail: e.to_string().replace(&path.display().to_string(), name),
+    })?;
+    archives.fetch_add(1, Ordering::Relaxed);
+    members.fetch_add(walked.len() as u64, Ordering::Relaxed);
+    member_bytes.fetch_add(walked.iter().map(|m| m.size).sum(), Ordering::Relaxed);
+    let mut record = record.unwrap_or_else(|| crate::store::ObjectRecord {
+        sha256: d.sha256.clone(),
+        blake3: d.blake3.clone(),
+        size: d.size,
+        ..Default::default()
+    });
+    if record.members.as_ref() != Some(&walked) {
+        record.members = Some(walked);
+        store
+            .write_record(&record)
+            .map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?;
+    }
+    Ok(())
+}

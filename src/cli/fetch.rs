@@ -1,0 +1,198 @@
+//! `repro fetch PATH…`: resolve lockfiles into the content-addressed store.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use crate::cli::check::load_all;
+use crate::cli::printer::{Style, Verbosity};
+use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs, default_paths};
+use crate::fetch::{Event, FetchReport, Outcome, fetch};
+
+/// Arguments of `repro fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Lockfiles, or directories to search for them
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    sources: SourceArgs,
+}
+
+/// Human size: `12.3 MB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+/// A progress display on stderr: artifacts done and bytes received. Hidden when stderr is not a
+/// terminal, and when quiet or verbose.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// A bar for `printer`'s verbosity, with the message `what`.
+    pub fn new(printer: &Printer, what: &'static str) -> Progress {
+        let bar = if printer.verbosity == Verbosity::Default {
+            indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(what);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress { bar, bytes: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    /// Set the number of items.
+    pub fn set_len(&self, n: u64) {
+        self.bar.set_length(n);
+    }
+
+    /// Count bytes.
+    pub fn add_bytes(&self, n: u64) {
+        let total = self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        self.bar.set_message(human_bytes(total));
+    }
+
+    /// One item done.
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Print a line above the bar.
+    pub fn println(&self, line: String) {
+        self.bar.println(line);
+    }
+
+    /// Remove the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Run `repro fetch`.
+pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let roots = default_paths(args.paths);
+    let (locks, failures) = load_all(&roots);
+    for f in &failures {
+        printer.error(&format!("{}:{}: {}", f.path.display(), f.line, f.message), f.hint.as_deref());
+    }
+    if !failures.is_empty() {
+        return Ok(ExitStatus::Error);
+    }
+    let store = args.store.open()?;
+    let selector = args.sources.selector()?;
+    let sources = args.sources.sources();
+    let progress = Progress::new(printer, "fetch");
+    let started = Instant::now();
+    let verbose = printer.verbosity >= Verbosity::Verbose;
+    let report = fetch(
+        &locks,
+        &selector,
+        &sources,
+        &store,
+        args.sources.http_options(),
+        args.sources.jobs,
+        &|event| match event {
+            Event::Planned(n) => progress.set_len(n as u64),
+            Event::Bytes(n) => progress.add_bytes(n),
+            Event::Done(job, outcome) => {
+                progress.inc();
+                if verbose {
+                    progress.println(format!("{} {} ({:?})", job.package, job.filename, outcome));
+                }
+            }
+            Event::Retry(why, n) => {
+                if verbose {
+                    progress.println(format!("retry {n}: {why}"));
+                }
+            }
+        },
+    )?;
+    progress.finish();
+    if printer.json {
+        printer.json(&report)?;
+    } else {
+        printer.out(&render(&report, started.elapsed(), printer))?;
+    }
+    Ok(if report.has_failure() {
+        ExitStatus::Error
+    } else if report.has_mismatch() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String {
+    let mut out = String::new();
+    if printer.verbosity >= Verbosity::Quiet {
+        for e in &report.plan_errors {
+            let _ = writeln!(out, "{}: {}=={}: {}", printer.paint(Style::Error, "error"), e.package, e.version, e.reason);
+            let _ = writeln!(out, "  --> {}", e.location);
+        }
+        for (job, outcome) in &report.artifacts {
+            match outcome {
+                Outcome::Mismatch { actual, bytes } => {
+                    let _ = writeln!(
+                        out,
+                        "{}: {}=={}: `{}` does not match the lock\n  url:      {}\n  expected: {}\n  actual:   sha256:{actual} ({bytes} bytes)\n  --> {}\n  nothing was admitted to the store",
+                        printer.paint(Style::Error, "error[hash-mismatch]"),
+                        job.package,
+                        job.version,
+                        job.filename,
+                        job.url.as_deref().unwrap_or("-"),
+                        job.expected,
+                        job.location
+                    );
+                }
+                Outcome::Failed { reason } => {
+                    let _ = writeln!(
+                        out,
+                        "{}: {}=={}: `{}`: {reason}\n  --> {}",
+                        printer.paint(Style::Error, "error"),
+                        job.package,
+                        job.version,
+                        job.filename,
+                        job.location
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    let downloaded = report.count(|o| matches!(o, Outcome::Downloaded { .. }));
+    let present = report.count(|o| matches!(o, Outcome::Present));
+    let local = report.count(|o| matches!(o, Outcome::Local { .. }));
+    let mismatched = report.count(|o| matches!(o, Outcome::Mismatch { .. }));
+    let failed = report.count(|o| matches!(o, Outcome::Failed { .. })) + report.plan_errors.len();
+    let _ = writeln!(
+        out,
+        "{} artifact{} ({}): {downloaded} downloaded ({}), {local} from --find-links, {present} already in the store, {mismatched} hash mismatch{}, {failed} failed; {} index request{} in {:.2} s",
+        report.artifacts.len(),
+        if report.artifacts.len() == 1 { "" } else { "s" },
+        report.selector,
+        human_bytes(report.downloaded_bytes()),
+        if mismatched == 1 { "" } else { "es" },
+        report.index_requests,
+        if report.index_requests == 1 { "" } else { "s" },
+        elapsed.as_secs_f64()
+    );
+    out
+}

@@ -1,0 +1,473 @@
+//! `fetch`: turn locks into verified objects in the store.
+//!
+//! Planning maps every locked package to the artifacts it needs (all of them, or the one an
+//! installer picks for a [`Target`]); requirements files carry only hashes, so their file names
+//! and URLs come from the index (PEP 691), or from the store's own records when every allowed
+//! digest is already present, in which case no request is made. Execution fetches each distinct
+//! digest once, in parallel, from the store (already there), a `--find-links` folder, or the
+//! network, and admits only bytes the lock allows. Per-artifact failures never stop the batch.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::digest::{Digest, HashAlgorithm};
+use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSource};
+use crate::model::{Ecosystem, Location};
+use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
+use crate::resolve::{Selector, Target, select};
+use crate::store::{Provenance, Store, StoreError};
+
+/// Version of the JSON document `repro fetch --json` prints.
+pub const REPORT_SCHEMA: &str = "repro.fetch/v1";
+
+/// Where bytes may come from.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// Python index (PEP 691 JSON).
+    pub index_url: String,
+    /// Crate download base.
+    pub crates_url: String,
+    /// Local folder of artifacts.
+    pub find_links: Option<PathBuf>,
+    /// The store alone.
+    pub offline: bool,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Sources {
+            index_url: registry::DEFAULT_INDEX_URL.into(),
+            crates_url: registry::DEFAULT_CRATES_URL.into(),
+            find_links: None,
+            offline: false,
+        }
+    }
+}
+
+/// One artifact to put in the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Package name as written.
+    pub package: String,
+    /// Version.
+    pub version: String,
+    /// Where the lock declares the package.
+    pub location: Location,
+    /// File name.
+    pub filename: String,
+    /// Where to download it, when the network is a source.
+    pub url: Option<String>,
+    /// The digest this file must have.
+    pub expected: Digest,
+    /// Size the lock or index states.
+    pub size: Option<u64>,
+}
+
+/// How one artifact ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Outcome {
+    /// Already in the store.
+    Present,
+    /// Downloaded and admitted.
+    Downloaded {
+        /// Bytes.
+        bytes: u64,
+    },
+    /// Copied from `--find-links`.
+    Local {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The bytes do not match the lock.
+    Mismatch {
+        /// SHA-256 of what arrived.
+        actual: String,
+        /// Bytes that arrived.
+        bytes: u64,
+    },
+    /// Could not be fetched (missing offline, network error, not on the index).
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A package for which no artifact could be planned.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanError {
+    /// Package name.
+    pub package: String,
+    /// Version.
+    pub version: String,
+    /// Where the lock declares it.
+    pub location: Location,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of a fetch.
+#[derive(Debug, Clone, Serialize)]
+pub struct FetchReport {
+    /// [`REPORT_SCHEMA`].
+    pub schema: &'static str,
+    /// `all`, or the target name.
+    pub selector: String,
+    /// Store root.
+    pub store: PathBuf,
+    /// Each artifact with its outcome.
+    pub artifacts: Vec<(Job, Outcome)>,
+    /// Packages that could not be planned.
+    pub plan_errors: Vec<PlanError>,
+    /// Index pages requested.
+    pub index_requests: usize,
+}
+
+impl FetchReport {
+    /// Count outcomes of one kind.
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.artifacts.iter().filter(|(_, o)| f(o)).count()
+    }
+
+    /// Bytes downloaded.
+    pub fn downloaded_bytes(&self) -> u64 {
+        self.artifacts
+            .iter()
+            .map(|(_, o)| match o {
+                Outcome::Downloaded { bytes } => *bytes,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Any digest mismatch.
+    pub fn has_mismatch(&self) -> bool {
+        self.count(|o| matches!(o, Outcome::Mismatch { .. })) > 0
+    }
+
+    /// Any failure other than a mismatch.
+    pub fn has_failure(&self) -> bool {
+        !self.plan_errors.is_empty() || self.count(|o| matches!(o, Outcome::Failed { .. })) > 0
+    }
+}
+
+/// Progress events for a front end.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    /// The plan is ready: this many artifacts.
+    Planned(usize),
+    /// Bytes arrived.
+    Bytes(u64),
+    /// One artifact finished.
+    Done(&'a Job, &'a Outcome),
+    /// A transient failure is being retried.
+    Retry(&'a str, u32),
+}
+
+fn sha256_of(allowed: &[Digest]) -> Vec<String> {
+    allowed
+        .iter()
+        .filter(|d| d.algorithm() == HashAlgorithm::Sha256)
+        .map(Digest::hex)
+        .collect()
+}
+
+/// A package of a requirements file whose artifacts are known only by hash.
+struct HashOnly<'a> {
+    pkg: &'a LockedPackage,
+}
+
+/// Plan the jobs for `locks`.
+fn plan(
+    locks: &[Lock],
+    selector: &Selector,
+    sources: &Sources,
+    store: &Store,
+    http: Option<&Http>,
+    jobs: usize,
+    index_requests: &mut usize,
+) -> (Vec<Job>, Vec<PlanError>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut hash_only: Vec<HashOnly<'_>> = Vec::new();
+    for lock in locks {
+        for pkg in &lock.packages {
+            let version = pkg.version.clone().unwrap_or_default();
+            match (&pkg.source, lock.format) {
+                (PackageSource::Workspace { .. } | PackageSource::Git { .. } | PackageSource::Editable { .. }, _) => {}
+                (_, _) if pkg.hashes.is_empty() => {}
+                (PackageSource::Registry { .. }, LockFormat::RequirementsTxt) => {
+                    hash_only.push(HashOnly { pkg })
+                }
+                (PackageSource::Url { url }, LockFormat::RequirementsTxt) => {
+                    let filename = url.split(['#', '?']).next().unwrap_or(url).rsplit('/').next().unwrap_or("").to_string();
+                    out.push(Job {
+                        ecosystem: lock.ecosystem,
+                        package: pkg.display_name.clone(),
+                        version,
+                        location: pkg.location.clone(),
+                        filename,
+                        url: Some(url.split('#').next().unwrap_or(url).to_string()),
+                        expected: pkg.hashes[0].clone(),
+                        size: None,
+                    });
+                }
+                (_, format) => {
+                    let artifacts: Vec<_> = pkg.artifacts.iter().filter(|a| a.digest.is_some()).collect();
+                    let chosen: Vec<usize> = match selector {
+                        Selector::Target(t) if format != LockFormat::CargoLock => {
+                            let names: Vec<&str> = artifacts.iter().map(|a| a.filename.as_deref().unwrap_or("")).collect();
+                            match select(t, &names) {
+                                Some((i, _)) => vec![i],
+                                None => {
+                                    errors.push(no_fit(pkg, t));
+                                    continue;
+                                }
+                            }
+                        }
+                        _ => (0..artifacts.len()).collect(),
+                    };
+                    for i in chosen {
+                        let a = artifacts[i];
+                        let url = match (format, &a.url) {
+                            (LockFormat::CargoLock, _) => Some(registry::crate_url(&sources.crates_url, &pkg.display_name, &version)),
+                            (_, u) => u.clone(),
+                        };
+                        out.push(Job {
+                            ecosystem: lock.ecosystem,
+                            package: pkg.display_name.clone(),
+                            version: version.clone(),
+                            location: pkg.location.clone(),
+                            filename: a.filename.clone().unwrap_or_default(),
+                            url,
+                            expected: a.digest.clone().expect("filtered"),
+                            size: a.size,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // Requirements packages: which need the index?
+    let mut need_index: Vec<String> = Vec::new();
+    for h in &hash_only {
+        let digests = sha256_of(&h.pkg.hashes);
+        let all_present = !digests.is_empty() && digests.iter().all(|d| store.record(d).is_some());
+        if !all_present && !sources.offline && !need_index.contains(&h.pkg.name.to_string()) {
+            need_index.push(h.pkg.name.to_string());
+        }
+    }
+    let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
+        Some(http) if !need_index.is_empty() => {
+            *index_requests = need_index.len();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().expect("thread pool");
+            pool.install(|| {
+                need_index
+                    .par_iter()
+                    .map(|name| {
+                        let r = registry::project_files(http, &sources.index_url, name).map_err(|e| e.to_string());
+                        (name.clone(), r)
+                    })
+                    .collect()
+            })
+        }
+        _ => HashMap::new(),
+    };
+
+    for h in hash_only {
+        let pkg = h.pkg;
+        let version = pkg.version.clone().unwrap_or_default();
+        // Candidates: (filename, url, digest, size), from the index page, else the store's records.
+        let mut candidates: Vec<(String, Option<String>, Digest, Option<u64>)> = Vec::new();
+        match pages.get(pkg.name.as_str()) {
+            Some(Ok(files)) => {
+                for allowed in &pkg.hashes {
+                    match files.iter().find(|f| f.hashes.contains(allowed)) {
+                        Some(f) => candidates.push((f.filename.clone(), Some(f.url.clone()), allowed.clone(), f.size)),
+                        None => errors.push(PlanError {
+                            package: pkg.display_name.clone(),
+                            version: version.clone(),
+                            location: pkg.location.clone(),
+                            reason: format!("{allowed} is allowed by the lock but no file on the index has it"),
+                        }),
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                errors.push(PlanError {
+                    package: pkg.display_name.clone(),
+                    version: version.clone(),
+                    location: pkg.location.clone(),
+                    reason: format!("index lookup failed: {e}"),
+                });
+                continue;
+            }
+            None => {
+                for allowed in &pkg.hashes {
+                    let rec = (allowed.algorithm() == HashAlgorithm::Sha256).then(|| store.record(&allowed.hex())).flatten();
+                    match rec.and_then(|r| r.filenames.iter().next().cloned()) {
+                        Some(name) => candidates.push((name, None, allowed.clone(), None)),
+                        None if matches!(selector, Selector::All) => errors.push(PlanError {
+                            package: pkg.display_name.clone(),
+                            version: version.clone(),
+                            location: pkg.location.clone(),
+                            reason: format!("{allowed} is not in the store (offline)"),
+                        }),
+                        None => {}
+                    }
+                }
+            }
+        }
+        let chosen: Vec<usize> = match selector {
+            Selector::All => (0..candidates.len()).collect(),
+            Selector::Target(t) => {
+                let names: Vec<&str> = candidates.iter().map(|c| c.0.as_str()).collect();
+                match select(t, &names) {
+                    Some((i, _)) => vec![i],
+                    None => {
+                        errors.push(no_fit(pkg, t));
+                        continue;
+                    }
+                }
+            }
+        };
+        for i in chosen {
+            let (filename, url, expected, size) = candidates[i].clone();
+            out.push(Job {
+                ecosystem: Ecosystem::Pypi,
+                package: pkg.display_name.clone(),
+                version: version.clone(),
+                location: pkg.location.clone(),
+                filename,
+                url,
+                expected,
+                size,
+            });
+        }
+    }
+    // One job per digest: the same wheel pinned by 40 lockfiles is fetched once.
+    let mut seen = HashSet::new();
+    out.retain(|j| seen.insert(j.expected.clone()));
+    (out, errors)
+}
+
+fn no_fit(pkg: &LockedPackage, t: &Target) -> PlanError {
+    let kinds: BTreeMap<ArtifactKind, usize> = pkg.artifacts.iter().fold(BTreeMap::new(), |mut m, a| {
+        *m.entry(a.kind).or_default() += 1;
+        m
+    });
+    PlanError {
+        package: pkg.display_name.clone(),
+        version: pkg.version.clone().unwrap_or_default(),
+        location: pkg.location.clone(),
+        reason: format!(
+            "no artifact fits target `{t}` (no compatible wheel and no sdist{})",
+            if kinds.is_empty() { String::new() } else { format!(" among {} listed", kinds.values().sum::<usize>()) }
+        ),
+    }
+}
+
+/// Fetch one job into the store.
+fn run_job(job: &Job, store: &Store, sources: &Sources, find_links: Option<&FindLinks>, http: Option<&Http>, progress: &(dyn Fn(Event<'_>) + Sync)) -> Outcome {
+    let hex = job.expected.hex();
+    if job.expected.algorithm() == HashAlgorithm::Sha256 && store.contains(&hex) {
+        return Outcome::Present;
+    }
+    let allowed = std::slice::from_ref(&job.expected);
+    let mismatch = |e: &StoreError| match e {
+        StoreError::Mismatch { actual, size, .. } => Some(Outcome::Mismatch { actual: actual.clone(), bytes: *size }),
+        _ => None,
+    };
+    if let Some(path) = find_links.and_then(|f| f.get(&hex)) {
+        let prov = Provenance { filename: job.filename.clone(), origin: format!("find-links:{}", path.display()) };
+        let result = std::fs::File::open(path)
+            .map_err(|e| StoreError::Read { read: 0, source: e })
+            .and_then(|f| store.ingest(f, allowed, &prov, None, &|n| progress(Event::Bytes(n))));
+        return match result {
+            Ok(_) => Outcome::Local { path: path.to_path_buf() },
+            Err(e) => mismatch(&e).unwrap_or(Outcome::Failed { reason: e.to_string() }),
+        };
+    }
+    let (Some(http), Some(url), false) = (http, &job.url, sources.offline) else {
+        return Outcome::Failed {
+            reason: if sources.offline {
+                format!("{} is not in the store (offline)", job.expected)
+            } else {
+                "no download URL known".into()
+            },
+        };
+    };
+    let prov = Provenance { filename: job.filename.clone(), origin: url.clone() };
+    // Allow a little slack over a stated size, to report a mismatch rather than a limit.
+    let limit = job.size.map(|s| s + 1);
+    let result = http.retrying(
+        || {
+            http.get(url, None, |reader, len| {
+                if let (Some(len), Some(size)) = (len, job.size)
+                    && len != size
+                {
+                    return Err(FetchError::Protocol {
+                        url: url.clone(),
+                        detail: format!("Content-Length {len} differs from the {size} bytes the lock states"),
+                    });
+                }
+                Ok(store.ingest(reader, allowed, &prov, limit.or(len.map(|l| l + 1)), &|n| progress(Event::Bytes(n)))?)
+            })
+        },
+        &|e, n| progress(Event::Retry(&e.to_string(), n)),
+    );
+    match result {
+        Ok(d) => Outcome::Downloaded { bytes: d.size },
+        Err(FetchError::Store(e)) => mismatch(&e).unwrap_or(Outcome::Failed { reason: format!("`{url}`: {e}") }),
+        Err(e) => Outcome::Failed { reason: e.to_string() },
+    }
+}
+
+/// Fetch everything `locks` need into `store`.
+pub fn fetch(
+    locks: &[Lock],
+    selector: &Selector,
+    sources: &Sources,
+    store: &Store,
+    http_options: registry::HttpOptions,
+    jobs: usize,
+    progress: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<FetchReport, std::io::Error> {
+    let http = (!sources.offline).then(|| Http::new(http_options));
+    let find_links = match &sources.find_links {
+        Some(dir) => Some(FindLinks::scan(dir).map_err(|e| std::io::Error::new(e.kind(), format!("cannot read --find-links `{}`: {e}", dir.display())))?),
+        None => None,
+    };
+    let mut index_requests = 0;
+    let (jobs_list, plan_errors) = plan(locks, selector, sources, store, http.as_ref(), jobs.max(1), &mut index_requests);
+    progress(Event::Planned(jobs_list.len()));
+    let results = Mutex::new(Vec::with_capacity(jobs_list.len()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().expect("thread pool");
+    pool.install(|| {
+        jobs_list.par_iter().for_each(|job| {
+            let outcome = run_job(job, store, sources, find_links.as_ref(), http.as_ref(), progress);
+            progress(Event::Done(job, &outcome));
+            results.lock().expect("no poisoned lock").push((job.clone(), outcome));
+        })
+    });
+    let mut artifacts = results.into_inner().expect("no poisoned lock");
+    artifacts.sort_by(|a, b| (&a.0.package, &a.0.version, &a.0.filename).cmp(&(&b.0.package, &b.0.version, &b.0.filename)));
+    Ok(FetchReport {
+        schema: REPORT_SCHEMA,
+        selector: match selector {
+            Selector::All => "all".into(),
+            Selector::Target(t) => t.name.clone(),
+        },
+        store: store.root().to_path_buf(),
+        artifacts,
+        plan_errors,
+        index_requests,
+    })
+}

@@ -1,0 +1,336 @@
+//! Sources of artifact bytes: the only module that touches the network.
+//!
+//! Sources are untrusted: they tell where bytes may be found, and the store admits only bytes
+//! whose digest the lock allows. Sources: the PyPI simple API in its JSON form (PEP 691), Cargo
+//! downloads (`{crates_url}/{name}/{name}-{version}.crate`), a local folder (`--find-links`,
+//! matched by digest whatever the names), and the store alone (`--offline`).
+//!
+//! HTTP goes through one `ureq` agent (rustls with the platform verifier, so the system trust
+//! store and `SSL_CERT_FILE` apply; `HTTPS_PROXY`/`NO_PROXY` are honoured), reusing keep-alive
+//! connections across requests. Timeouts, 5xx and 429 are retried with exponential backoff; a
+//! digest mismatch never is.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::digest::{Digest, HashAlgorithm};
+use crate::store::StoreError;
+
+/// The default Python package index.
+pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple/";
+/// The default crate download base.
+pub const DEFAULT_CRATES_URL: &str = "https://static.crates.io/crates";
+/// The PEP 691 JSON media type.
+pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The server answered with an error status.
+    #[error("`{url}` answered HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+    },
+    /// The transfer failed (connection, TLS, timeout).
+    #[error("`{url}`: {detail}")]
+    Transport {
+        /// The URL.
+        url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The response is not what the protocol says.
+    #[error("`{url}`: {detail}")]
+    Protocol {
+        /// The URL.
+        url: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Storing the bytes failed (including a digest mismatch).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl FetchError {
+    /// Whether trying again may help.
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            FetchError::Transport { .. } => true,
+            FetchError::Store(StoreError::Read { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Connect and idle-read timeout.
+    pub timeout: Duration,
+    /// Attempts per request (1 = no retry).
+    pub attempts: u32,
+    /// First backoff delay; doubled each retry.
+    pub backoff: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(30),
+            attempts: 4,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A shared HTTP client with connection reuse and retries.
+#[derive(Clone)]
+pub struct Http {
+    agent: ureq::Agent,
+    options: HttpOptions,
+}
+
+impl Http {
+    /// Build the client.
+    pub fn new(options: HttpOptions) -> Http {
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .timeout_connect(Some(options.timeout))
+            .timeout_recv_response(Some(options.timeout))
+            .timeout_recv_body(Some(options.timeout * 20))
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32)
+            .user_agent(concat!("repro/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Http {
+            agent: config.into(),
+            options,
+        }
+    }
+
+    /// Run `attempt` with retries on transient failures; `on_retry` hears about each retry.
+    pub fn retrying<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, FetchError>,
+        on_retry: &dyn Fn(&FetchError, u32),
+    ) -> Result<T, FetchError> {
+        let mut delay = self.options.backoff;
+        let mut n = 1;
+        loop {
+            match attempt() {
+                Ok(v) => return Ok(v),
+                Err(e) if e.is_transient() && n < self.options.attempts => {
+                    on_retry(&e, n);
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                    n += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// GET `url` and hand the body (with its Content-Length, if any) to `consume`, once.
+    pub fn get<T>(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        consume: impl FnOnce(&mut dyn Read, Option<u64>) -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
+        let mut req = self.agent.get(url);
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        let mut resp = req.call().map_err(|e| match e {
+            ureq::Error::StatusCode(status) => FetchError::Status {
+                url: url.to_string(),
+                status,
+            },
+            other => FetchError::Transport {
+                url: url.to_string(),
+                detail: other.to_string(),
+            },
+        })?;
+        let len = resp.body().content_length();
+        let mut reader = resp.body_mut().as_reader();
+        consume(&mut reader, len)
+    }
+}
+
+/// One file of a project on a simple index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexFile {
+    /// File name.
+    pub filename: String,
+    /// Absolute download URL.
+    pub url: String,
+    /// Digests the index publishes for it.
+    pub hashes: Vec<Digest>,
+    /// Size, when published.
+    pub size: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct SimpleProject {
+    files: Vec<SimpleFile>,
+}
+
+#[derive(Deserialize)]
+struct SimpleFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: HashMap<String, String>,
+    size: Option<u64>,
+}
+
+/// Largest project page read from an index (botocore's page is a few MB).
+const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Fetch a project's file list from a PEP 691 JSON simple index.
+pub fn project_files(http: &Http, index_url: &str, name: &str) -> Result<Vec<IndexFile>, FetchError> {
+    let base = if index_url.ends_with('/') {
+        index_url.to_string()
+    } else {
+        format!("{index_url}/")
+    };
+    let page = format!("{base}{name}/");
+    let proto = |detail: String| FetchError::Protocol {
+        url: page.clone(),
+        detail,
+    };
+    let body: Vec<u8> = http.retrying(
+        || {
+            http.get(&page, Some(SIMPLE_JSON), |r, _| {
+                let mut buf = Vec::new();
+                r.take(MAX_PAGE_BYTES + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| FetchError::Transport {
+                        url: page.clone(),
+                        detail: e.to_string(),
+                    })?;
+                Ok(buf)
+            })
+        },
+        &|_, _| {},
+    )?;
+    if body.len() as u64 > MAX_PAGE_BYTES {
+        return Err(proto(format!("project page larger than {MAX_PAGE_BYTES} bytes")));
+    }
+    let project: SimpleProject = serde_json::from_slice(&body)
+        .map_err(|e| proto(format!("not a PEP 691 JSON project page: {e}")))?;
+    let base_url = url::Url::parse(&page).map_err(|e| proto(e.to_string()))?;
+    let mut files = Vec::with_capacity(project.files.len());
+    for f in project.files {
+        let url = base_url
+            .join(&f.url)
+            .map_err(|e| proto(format!("bad file URL `{}`: {e}", f.url)))?;
+        let mut hashes = Vec::new();
+        for (algo, hex) in &f.hashes {
+            if let Ok(a) = algo.parse::<HashAlgorithm>()
+                && let Ok(d) = Digest::from_hex(a, hex)
+            {
+                hashes.push(d);
+            }
+        }
+        let mut url = url;
+        url.set_fragment(None);
+        files.push(IndexFile {
+            filename: f.filename,
+            url: url.to_string(),
+            hashes,
+            size: f.size,
+        });
+    }
+    Ok(files)
+}
+
+/// The download URL of a crate.
+pub fn crate_url(crates_url: &str, name: &str, version: &str) -> String {
+    format!("{}/{name}/{name}-{version}.crate", crates_url.trim_end_matches('/'))
+}
+
+/// A local folder of artifacts, indexed by SHA-256.
+#[derive(Debug, Default)]
+pub struct FindLinks {
+    by_sha256: HashMap<String, PathBuf>,
+}
+
+impl FindLinks {
+    /// Hash every regular file directly in `dir` (in parallel).
+    pub fn scan(dir: &Path) -> std::io::Result<FindLinks> {
+        let mut paths = Vec::new();
+        for e in std::fs::read_dir(dir)? {
+            let e = e?;
+            if e.file_type()?.is_file() {
+                paths.push(e.path());
+            }
+        }
+        let hashed: Vec<(String, PathBuf)> = paths
+            .into_par_iter()
+            .filter_map(|p| {
+                let f = std::fs::File::open(&p).ok()?;
+                let d = crate::digest::hash_reader(f, &[]).ok()?;
+                Some((d.sha256, p))
+            })
+            .collect();
+        Ok(FindLinks {
+            by_sha256: hashed.into_iter().collect(),
+        })
+    }
+
+    /// The file whose SHA-256 is `hex`.
+    pub fn get(&self, hex: &str) -> Option<&Path> {
+        self.by_sha256.get(hex).map(PathBuf::as_path)
+    }
+
+    /// Number of files indexed.
+    pub fn len(&self) -> usize {
+        self.by_sha256.len()
+    }
+
+    /// Whether the folder held no files.
+    pub fn is_empty(&self) -> bool {
+        self.by_sha256.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crate_urls() {
+        assert_eq!(
+            crate_url("https://static.crates.io/crates/", "itoa", "1.0.11"),
+            "https://static.crates.io/crates/itoa/itoa-1.0.11.crate"
+        );
+    }
+
+    #[test]
+    fn transient_errors() {
+        let s = |status| FetchError::Status { url: "u".into(), status };
+        assert!(s(503).is_transient());
+        assert!(s(429).is_transient());
+        assert!(!s(404).is_transient());
+        let mismatch = FetchError::Store(StoreError::Mismatch {
+            expected: "x".into(),
+            actual: "y".into(),
+            size: 1,
+        });
+        assert!(!mismatch.is_transient());
+    }
+}
