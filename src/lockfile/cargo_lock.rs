@@ -22,12 +22,21 @@ use crate::model::{Ecosystem, LineIndex, Location, PackageName};
 struct RawLock {
     #[serde(default)]
     package: Vec<Spanned<RawPackage>>,
+    #[serde(default)]
+    metadata: std::collections::BTreeMap<String, Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
 struct RawPackage {
     name: String,
     version: String,
+    checksum: Option<String>,
+}
+
+/// A checksum must be 64 ASCII hex digits. Checked here because cargo-lock 11.1 panics on a
+/// 64-byte checksum holding a multi-byte character (found by the `cargo_lock` fuzz target).
+fn valid_checksum(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Parse the text of a `Cargo.lock`.
@@ -38,9 +47,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     let mut line_of: HashMap<(String, String), usize> = HashMap::with_capacity(raw.package.len());
     for p in &raw.package {
         let line = lines.line(p.span().start);
+        if let Some(c) = &p.get_ref().checksum
+            && !valid_checksum(c)
+        {
+            return Err(LockError::syntax(
+                path,
+                line,
+                format!(
+                    "invalid checksum of `{}`: expected 64 hex characters",
+                    crate::digest::truncate(&p.get_ref().name, 80)
+                ),
+            ));
+        }
         line_of
             .entry((p.get_ref().name.clone(), p.get_ref().version.clone()))
             .or_insert(line);
+    }
+    for (key, value) in &raw.metadata {
+        let bad = key.starts_with("checksum ")
+            && !value.get_ref().as_str().is_some_and(|v| valid_checksum(v) || v == "<none>");
+        if bad {
+            return Err(LockError::syntax(
+                path,
+                lines.line(value.span().start),
+                format!("invalid `[metadata]` checksum for `{}`", crate::digest::truncate(key, 120)),
+            ));
+        }
     }
     let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| {
         // cargo-lock renders TOML errors over several lines ("at line N, column M", a snippet,
@@ -154,6 +186,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_checksum_is_an_error_not_a_panic() {
+        // Regression: cargo-lock 11.1 panics slicing this checksum (found by fuzzing).
+        let bad = format!("{}Й{}", "0".repeat(7), "0".repeat(55));
+        assert_eq!(bad.len(), 64);
+        let text = format!(
+            "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{bad}\"\n"
+        );
+        let err = parse(Path::new("Cargo.lock"), &text).unwrap_err().to_string();
+        assert_eq!(err, "Cargo.lock:3: invalid checksum of `a`: expected 64 hex characters");
+        let v1 = format!("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[metadata]\n\"checksum a 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = \"{bad}\"\n");
+        let err = parse(Path::new("Cargo.lock"), &v1).unwrap_err().to_string();
+        assert!(err.starts_with("Cargo.lock:6: invalid `[metadata]` checksum"), "{err}");
+    }
 
     #[test]
     fn parses_v4_with_checksums_git_and_members() {
