@@ -105,15 +105,17 @@ impl ArchiveFormat {
                 k => n += k,
             }
         }
-        Ok(if head[..n].starts_with(b"PK\x03\x04") || head[..n].starts_with(b"PK\x05\x06") {
-            Some(ArchiveFormat::Zip)
-        } else if head[..n].starts_with(&[0x1f, 0x8b]) {
-            Some(ArchiveFormat::TarGz)
-        } else if n >= 262 && &head[257..262] == b"ustar" {
-            Some(ArchiveFormat::Tar)
-        } else {
-            None
-        })
+        Ok(
+            if head[..n].starts_with(b"PK\x03\x04") || head[..n].starts_with(b"PK\x05\x06") {
+                Some(ArchiveFormat::Zip)
+            } else if head[..n].starts_with(&[0x1f, 0x8b]) {
+                Some(ArchiveFormat::TarGz)
+            } else if n >= 262 && &head[257..262] == b"ustar" {
+                Some(ArchiveFormat::Tar)
+            } else {
+                None
+            },
+        )
     }
 }
 
@@ -159,9 +161,7 @@ pub fn unsafe_path(name: &str) -> Option<&'static str> {
         return Some("NUL byte in member name");
     }
     let normalized = name.replace('\\', "/");
-    if normalized.starts_with('/')
-        || normalized.as_bytes().get(1) == Some(&b':')
-    {
+    if normalized.starts_with('/') || normalized.as_bytes().get(1) == Some(&b':') {
         return Some("absolute path");
     }
     if Path::new(&normalized)
@@ -295,7 +295,9 @@ pub fn walk_zip(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, Archive
     for i in 0..archive.len() {
         // Central directory entry, and the local header it points at.
         let (name, header_start, method, declared, compressed, is_dir, is_symlink, mode, mtime) = {
-            let entry = archive.by_index_raw(i).map_err(|e| format_err(e.to_string()))?;
+            let entry = archive
+                .by_index_raw(i)
+                .map_err(|e| format_err(e.to_string()))?;
             let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
             (
                 name,
@@ -320,10 +322,15 @@ pub fn walk_zip(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, Archive
         if declared > limits.max_member_bytes {
             return Err(unsafe_member(
                 &name,
-                format!("declares {declared} bytes, more than the member limit of {}", limits.max_member_bytes),
+                format!(
+                    "declares {declared} bytes, more than the member limit of {}",
+                    limits.max_member_bytes
+                ),
             ));
         }
-        let mut entry = archive.by_index(i).map_err(|e| format_err(format!("{name}: {e}")))?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| format_err(format!("{name}: {e}")))?;
         let kind = if is_dir {
             MemberKind::Dir
         } else if is_symlink {
@@ -334,12 +341,19 @@ pub fn walk_zip(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, Archive
         let (size, sha, over) = hash_member(&mut entry, limits.max_member_bytes.min(declared))
             .map_err(|e| unsafe_member(&name, format!("cannot decompress: {e}")))?;
         if over {
-            return Err(unsafe_member(&name, "inflates beyond its declared size (a zip bomb)".into()));
+            return Err(unsafe_member(
+                &name,
+                "inflates beyond its declared size (a zip bomb)".into(),
+            ));
         }
         if size > limits.ratio_floor && size / compressed.max(1) > limits.max_ratio {
             return Err(unsafe_member(
                 &name,
-                format!("compression ratio {}:1 exceeds {}:1 (a zip bomb)", size / compressed.max(1), limits.max_ratio),
+                format!(
+                    "compression ratio {}:1 exceeds {}:1 (a zip bomb)",
+                    size / compressed.max(1),
+                    limits.max_ratio
+                ),
             ));
         }
         total += size;
@@ -369,7 +383,10 @@ pub fn walk_zip(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, Archive
                 .read_to_string(&mut target)
                 .map_err(|e| unsafe_member(&name, format!("unreadable link target: {e}")))?;
             if link_escapes(&name, &target) {
-                return Err(unsafe_member(&name, format!("symlink to `{target}` leaves the archive")));
+                return Err(unsafe_member(
+                    &name,
+                    format!("symlink to `{target}` leaves the archive"),
+                ));
             }
             member.link = Some(target);
         } else if kind == MemberKind::File {
@@ -439,7 +456,10 @@ pub fn walk_tar(
     for entry in archive.entries().map_err(|e| format_err(e.to_string()))? {
         let mut entry = entry.map_err(|e| format_err(e.to_string()))?;
         if members.len() >= limits.max_members {
-            return Err(format_err(format!("more than {} members", limits.max_members)));
+            return Err(format_err(format!(
+                "more than {} members",
+                limits.max_members
+            )));
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let header = entry.header();
@@ -447,7 +467,11 @@ pub fn walk_tar(
         let mtime = header.mtime().unwrap_or(0) as i64;
         let declared = header.size().unwrap_or(0);
         let etype = header.entry_type();
-        if etype.is_pax_global_extensions() || etype.is_pax_local_extensions() || etype.is_gnu_longname() || etype.is_gnu_longlink() {
+        if etype.is_pax_global_extensions()
+            || etype.is_pax_local_extensions()
+            || etype.is_gnu_longname()
+            || etype.is_gnu_longlink()
+        {
             continue;
         }
         if let Some(why) = unsafe_path(&name) {
@@ -462,7 +486,10 @@ pub fn walk_tar(
         } else if etype.is_hard_link() {
             MemberKind::Hardlink
         } else {
-            return Err(unsafe_member(&name, format!("unsupported member type {:?}", etype.as_byte() as char)));
+            return Err(unsafe_member(
+                &name,
+                format!("unsupported member type {:?}", etype.as_byte() as char),
+            ));
         };
         // A directory may legitimately repeat (`a/` then files in it); a file may not.
         if kind != MemberKind::Dir && !seen.insert(name.trim_end_matches('/').to_string()) {
@@ -471,7 +498,10 @@ pub fn walk_tar(
         if declared > limits.max_member_bytes {
             return Err(unsafe_member(
                 &name,
-                format!("declares {declared} bytes, more than the member limit of {}", limits.max_member_bytes),
+                format!(
+                    "declares {declared} bytes, more than the member limit of {}",
+                    limits.max_member_bytes
+                ),
             ));
         }
         let mut member = Member {
@@ -491,7 +521,10 @@ pub fn walk_tar(
                     return Err(unsafe_member(&name, "member exceeds the size limit".into()));
                 }
                 if size != declared {
-                    return Err(unsafe_member(&name, format!("truncated: {size} of {declared} bytes")));
+                    return Err(unsafe_member(
+                        &name,
+                        format!("truncated: {size} of {declared} bytes"),
+                    ));
                 }
                 member.sha256 = Some(sha);
                 total += size;
@@ -508,14 +541,20 @@ pub fn walk_tar(
                     link_escapes(&name, &target)
                 };
                 if escapes {
-                    return Err(unsafe_member(&name, format!("link to `{target}` leaves the archive")));
+                    return Err(unsafe_member(
+                        &name,
+                        format!("link to `{target}` leaves the archive"),
+                    ));
                 }
                 member.link = Some(target);
             }
             MemberKind::Dir => {}
         }
         if total > limits.max_total_bytes {
-            return Err(unsafe_member(&name, format!("archive inflates beyond {} bytes", limits.max_total_bytes)));
+            return Err(unsafe_member(
+                &name,
+                format!("archive inflates beyond {} bytes", limits.max_total_bytes),
+            ));
         }
         if let Some(c) = compressed_size
             && total > limits.ratio_floor
@@ -523,7 +562,11 @@ pub fn walk_tar(
         {
             return Err(unsafe_member(
                 &name,
-                format!("compression ratio {}:1 exceeds {}:1 (a gzip bomb)", total / c.max(1), limits.max_ratio),
+                format!(
+                    "compression ratio {}:1 exceeds {}:1 (a gzip bomb)",
+                    total / c.max(1),
+                    limits.max_ratio
+                ),
             ));
         }
         members.push(member);
@@ -540,7 +583,8 @@ mod tests {
         let tmp = tempfile::NamedTempFile::new().unwrap();
         let mut w = zip::ZipWriter::new(tmp.reopen().unwrap());
         for (name, data) in entries {
-            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(data).unwrap();
         }
         w.finish().unwrap();
@@ -554,14 +598,22 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].path, "a/b.py");
         assert_eq!(m[0].size, 9);
-        assert_eq!(m[0].sha256.as_deref(), Some(crate::digest::sha256(b"print(1)\n").hex().as_str()));
+        assert_eq!(
+            m[0].sha256.as_deref(),
+            Some(crate::digest::sha256(b"print(1)\n").hex().as_str())
+        );
     }
 
     #[test]
     fn refuses_traversal_in_zip() {
         let z = zip_with(&[("../evil.py", b"x")]);
-        let err = walk(z.path(), &WalkLimits::default()).unwrap_err().to_string();
-        assert!(err.contains("../evil.py") && err.contains("escapes"), "{err}");
+        let err = walk(z.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("../evil.py") && err.contains("escapes"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -569,10 +621,17 @@ mod tests {
         let zeros = vec![0u8; 20 * 1024 * 1024];
         let tmp = tempfile::NamedTempFile::new().unwrap();
         let mut w = zip::ZipWriter::new(tmp.reopen().unwrap());
-        w.start_file("bomb", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        w.start_file(
+            "bomb",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
         w.write_all(&zeros).unwrap();
         w.finish().unwrap();
-        let err = walk(tmp.path(), &WalkLimits::default()).unwrap_err().to_string();
+        let err = walk(tmp.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("zip bomb"), "{err}");
     }
 
@@ -580,7 +639,10 @@ mod tests {
     fn walks_tar_gz_and_refuses_escaping_symlink() {
         let tmp = tempfile::NamedTempFile::new().unwrap();
         {
-            let gz = flate2::write::GzEncoder::new(tmp.reopen().unwrap(), flate2::Compression::default());
+            let gz = flate2::write::GzEncoder::new(
+                tmp.reopen().unwrap(),
+                flate2::Compression::default(),
+            );
             let mut b = tar::Builder::new(gz);
             let mut h = tar::Header::new_gnu();
             h.set_size(3);
@@ -590,11 +652,17 @@ mod tests {
             let mut l = tar::Header::new_gnu();
             l.set_entry_type(tar::EntryType::Symlink);
             l.set_size(0);
-            b.append_link(&mut l, "pkg-1.0/link", "../../etc/passwd").unwrap();
+            b.append_link(&mut l, "pkg-1.0/link", "../../etc/passwd")
+                .unwrap();
             b.into_inner().unwrap().finish().unwrap();
         }
-        let err = walk(tmp.path(), &WalkLimits::default()).unwrap_err().to_string();
-        assert!(err.contains("pkg-1.0/link") && err.contains("leaves the archive"), "{err}");
+        let err = walk(tmp.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("pkg-1.0/link") && err.contains("leaves the archive"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -100,7 +100,10 @@ pub struct StoreArgs {
 impl StoreArgs {
     /// Open the store.
     pub fn open(&self) -> anyhow::Result<crate::store::Store> {
-        let root = self.store.clone().unwrap_or_else(crate::store::Store::default_root);
+        let root = self
+            .store
+            .clone()
+            .unwrap_or_else(crate::store::Store::default_root);
         Ok(crate::store::Store::open(root)?)
     }
 }

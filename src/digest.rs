@@ -298,7 +298,10 @@ impl StreamHasher {
 pub const HASH_BUFFER: usize = 256 * 1024;
 
 /// Hash everything `reader` yields, in one pass.
-pub fn hash_reader(mut reader: impl std::io::Read, extra: &[HashAlgorithm]) -> std::io::Result<Digests> {
+pub fn hash_reader(
+    mut reader: impl std::io::Read,
+    extra: &[HashAlgorithm],
+) -> std::io::Result<Digests> {
     let mut hasher = StreamHasher::new(extra);
     let mut buf = vec![0u8; HASH_BUFFER];
     loop {

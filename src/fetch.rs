@@ -200,13 +200,25 @@ fn plan(
         for pkg in &lock.packages {
             let version = pkg.version.clone().unwrap_or_default();
             match (&pkg.source, lock.format) {
-                (PackageSource::Workspace { .. } | PackageSource::Git { .. } | PackageSource::Editable { .. }, _) => {}
+                (
+                    PackageSource::Workspace { .. }
+                    | PackageSource::Git { .. }
+                    | PackageSource::Editable { .. },
+                    _,
+                ) => {}
                 (_, _) if pkg.hashes.is_empty() => {}
                 (PackageSource::Registry { .. }, LockFormat::RequirementsTxt) => {
                     hash_only.push(HashOnly { pkg })
                 }
                 (PackageSource::Url { url }, LockFormat::RequirementsTxt) => {
-                    let filename = url.split(['#', '?']).next().unwrap_or(url).rsplit('/').next().unwrap_or("").to_string();
+                    let filename = url
+                        .split(['#', '?'])
+                        .next()
+                        .unwrap_or(url)
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
                     out.push(Job {
                         ecosystem: lock.ecosystem,
                         package: pkg.display_name.clone(),
@@ -219,10 +231,17 @@ fn plan(
                     });
                 }
                 (_, format) => {
-                    let artifacts: Vec<_> = pkg.artifacts.iter().filter(|a| a.digest.is_some()).collect();
+                    let artifacts: Vec<_> = pkg
+                        .artifacts
+                        .iter()
+                        .filter(|a| a.digest.is_some())
+                        .collect();
                     let chosen: Vec<usize> = match selector {
                         Selector::Target(t) if format != LockFormat::CargoLock => {
-                            let names: Vec<&str> = artifacts.iter().map(|a| a.filename.as_deref().unwrap_or("")).collect();
+                            let names: Vec<&str> = artifacts
+                                .iter()
+                                .map(|a| a.filename.as_deref().unwrap_or(""))
+                                .collect();
                             match select(t, &names) {
                                 Some((i, _)) => vec![i],
                                 None => {
@@ -236,7 +255,11 @@ fn plan(
                     for i in chosen {
                         let a = artifacts[i];
                         let url = match (format, &a.url) {
-                            (LockFormat::CargoLock, _) => Some(registry::crate_url(&sources.crates_url, &pkg.display_name, &version)),
+                            (LockFormat::CargoLock, _) => Some(registry::crate_url(
+                                &sources.crates_url,
+                                &pkg.display_name,
+                                &version,
+                            )),
                             (_, u) => u.clone(),
                         };
                         out.push(Job {
@@ -267,12 +290,16 @@ fn plan(
     let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
         Some(http) if !need_index.is_empty() => {
             *index_requests = need_index.len();
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().expect("thread pool");
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .build()
+                .expect("thread pool");
             pool.install(|| {
                 need_index
                     .par_iter()
                     .map(|name| {
-                        let r = registry::project_files(http, &sources.index_url, name).map_err(|e| e.to_string());
+                        let r = registry::project_files(http, &sources.index_url, name)
+                            .map_err(|e| e.to_string());
                         (name.clone(), r)
                     })
                     .collect()
@@ -290,12 +317,19 @@ fn plan(
             Some(Ok(files)) => {
                 for allowed in &pkg.hashes {
                     match files.iter().find(|f| f.hashes.contains(allowed)) {
-                        Some(f) => candidates.push((f.filename.clone(), Some(f.url.clone()), allowed.clone(), f.size)),
+                        Some(f) => candidates.push((
+                            f.filename.clone(),
+                            Some(f.url.clone()),
+                            allowed.clone(),
+                            f.size,
+                        )),
                         None => errors.push(PlanError {
                             package: pkg.display_name.clone(),
                             version: version.clone(),
                             location: pkg.location.clone(),
-                            reason: format!("{allowed} is allowed by the lock but no file on the index has it"),
+                            reason: format!(
+                                "{allowed} is allowed by the lock but no file on the index has it"
+                            ),
                         }),
                     }
                 }
@@ -311,7 +345,9 @@ fn plan(
             }
             None => {
                 for allowed in &pkg.hashes {
-                    let rec = (allowed.algorithm() == HashAlgorithm::Sha256).then(|| store.record(&allowed.hex())).flatten();
+                    let rec = (allowed.algorithm() == HashAlgorithm::Sha256)
+                        .then(|| store.record(&allowed.hex()))
+                        .flatten();
                     match rec.and_then(|r| r.filenames.iter().next().cloned()) {
                         Some(name) => candidates.push((name, None, allowed.clone(), None)),
                         None if matches!(selector, Selector::All) => errors.push(PlanError {
@@ -359,40 +395,62 @@ fn plan(
 }
 
 fn no_fit(pkg: &LockedPackage, t: &Target) -> PlanError {
-    let kinds: BTreeMap<ArtifactKind, usize> = pkg.artifacts.iter().fold(BTreeMap::new(), |mut m, a| {
-        *m.entry(a.kind).or_default() += 1;
-        m
-    });
+    let kinds: BTreeMap<ArtifactKind, usize> =
+        pkg.artifacts.iter().fold(BTreeMap::new(), |mut m, a| {
+            *m.entry(a.kind).or_default() += 1;
+            m
+        });
     PlanError {
         package: pkg.display_name.clone(),
         version: pkg.version.clone().unwrap_or_default(),
         location: pkg.location.clone(),
         reason: format!(
             "no artifact fits target `{t}` (no compatible wheel and no sdist{})",
-            if kinds.is_empty() { String::new() } else { format!(" among {} listed", kinds.values().sum::<usize>()) }
+            if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(" among {} listed", kinds.values().sum::<usize>())
+            }
         ),
     }
 }
 
 /// Fetch one job into the store.
-fn run_job(job: &Job, store: &Store, sources: &Sources, find_links: Option<&FindLinks>, http: Option<&Http>, progress: &(dyn Fn(Event<'_>) + Sync)) -> Outcome {
+fn run_job(
+    job: &Job,
+    store: &Store,
+    sources: &Sources,
+    find_links: Option<&FindLinks>,
+    http: Option<&Http>,
+    progress: &(dyn Fn(Event<'_>) + Sync),
+) -> Outcome {
     let hex = job.expected.hex();
     if job.expected.algorithm() == HashAlgorithm::Sha256 && store.contains(&hex) {
         return Outcome::Present;
     }
     let allowed = std::slice::from_ref(&job.expected);
     let mismatch = |e: &StoreError| match e {
-        StoreError::Mismatch { actual, size, .. } => Some(Outcome::Mismatch { actual: actual.clone(), bytes: *size }),
+        StoreError::Mismatch { actual, size, .. } => Some(Outcome::Mismatch {
+            actual: actual.clone(),
+            bytes: *size,
+        }),
         _ => None,
     };
     if let Some(path) = find_links.and_then(|f| f.get(&hex)) {
-        let prov = Provenance { filename: job.filename.clone(), origin: format!("find-links:{}", path.display()) };
+        let prov = Provenance {
+            filename: job.filename.clone(),
+            origin: format!("find-links:{}", path.display()),
+        };
         let result = std::fs::File::open(path)
             .map_err(|e| StoreError::Read { read: 0, source: e })
             .and_then(|f| store.ingest(f, allowed, &prov, None, &|n| progress(Event::Bytes(n))));
         return match result {
-            Ok(_) => Outcome::Local { path: path.to_path_buf() },
-            Err(e) => mismatch(&e).unwrap_or(Outcome::Failed { reason: e.to_string() }),
+            Ok(_) => Outcome::Local {
+                path: path.to_path_buf(),
+            },
+            Err(e) => mismatch(&e).unwrap_or(Outcome::Failed {
+                reason: e.to_string(),
+            }),
         };
     }
     let (Some(http), Some(url), false) = (http, &job.url, sources.offline) else {
@@ -404,7 +462,10 @@ fn run_job(job: &Job, store: &Store, sources: &Sources, find_links: Option<&Find
             },
         };
     };
-    let prov = Provenance { filename: job.filename.clone(), origin: url.clone() };
+    let prov = Provenance {
+        filename: job.filename.clone(),
+        origin: url.clone(),
+    };
     // Allow a little slack over a stated size, to report a mismatch rather than a limit.
     let limit = job.size.map(|s| s + 1);
     let result = http.retrying(
@@ -415,18 +476,28 @@ fn run_job(job: &Job, store: &Store, sources: &Sources, find_links: Option<&Find
                 {
                     return Err(FetchError::Protocol {
                         url: url.clone(),
-                        detail: format!("Content-Length {len} differs from the {size} bytes the lock states"),
+                        detail: format!(
+                            "Content-Length {len} differs from the {size} bytes the lock states"
+                        ),
                     });
                 }
-                Ok(store.ingest(reader, allowed, &prov, limit.or(len.map(|l| l + 1)), &|n| progress(Event::Bytes(n)))?)
+                Ok(
+                    store.ingest(reader, allowed, &prov, limit.or(len.map(|l| l + 1)), &|n| {
+                        progress(Event::Bytes(n))
+                    })?,
+                )
             })
         },
         &|e, n| progress(Event::Retry(&e.to_string(), n)),
     );
     match result {
         Ok(d) => Outcome::Downloaded { bytes: d.size },
-        Err(FetchError::Store(e)) => mismatch(&e).unwrap_or(Outcome::Failed { reason: format!("`{url}`: {e}") }),
-        Err(e) => Outcome::Failed { reason: e.to_string() },
+        Err(FetchError::Store(e)) => mismatch(&e).unwrap_or(Outcome::Failed {
+            reason: format!("`{url}`: {e}"),
+        }),
+        Err(e) => Outcome::Failed {
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -442,23 +513,55 @@ pub fn fetch(
 ) -> Result<FetchReport, std::io::Error> {
     let http = (!sources.offline).then(|| Http::new(http_options));
     let find_links = match &sources.find_links {
-        Some(dir) => Some(FindLinks::scan(dir).map_err(|e| std::io::Error::new(e.kind(), format!("cannot read --find-links `{}`: {e}", dir.display())))?),
+        Some(dir) => Some(FindLinks::scan(dir).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot read --find-links `{}`: {e}", dir.display()),
+            )
+        })?),
         None => None,
     };
     let mut index_requests = 0;
-    let (jobs_list, plan_errors) = plan(locks, selector, sources, store, http.as_ref(), jobs.max(1), &mut index_requests);
+    let (jobs_list, plan_errors) = plan(
+        locks,
+        selector,
+        sources,
+        store,
+        http.as_ref(),
+        jobs.max(1),
+        &mut index_requests,
+    );
     progress(Event::Planned(jobs_list.len()));
     let results = Mutex::new(Vec::with_capacity(jobs_list.len()));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .expect("thread pool");
     pool.install(|| {
         jobs_list.par_iter().for_each(|job| {
-            let outcome = run_job(job, store, sources, find_links.as_ref(), http.as_ref(), progress);
+            let outcome = run_job(
+                job,
+                store,
+                sources,
+                find_links.as_ref(),
+                http.as_ref(),
+                progress,
+            );
             progress(Event::Done(job, &outcome));
-            results.lock().expect("no poisoned lock").push((job.clone(), outcome));
+            results
+                .lock()
+                .expect("no poisoned lock")
+                .push((job.clone(), outcome));
         })
     });
     let mut artifacts = results.into_inner().expect("no poisoned lock");
-    artifacts.sort_by(|a, b| (&a.0.package, &a.0.version, &a.0.filename).cmp(&(&b.0.package, &b.0.version, &b.0.filename)));
+    artifacts.sort_by(|a, b| {
+        (&a.0.package, &a.0.version, &a.0.filename).cmp(&(
+            &b.0.package,
+            &b.0.version,
+            &b.0.filename,
+        ))
+    });
     Ok(FetchReport {
         schema: REPORT_SCHEMA,
         selector: match selector {

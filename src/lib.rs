@@ -7,13 +7,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod check;
 pub mod cli;
 pub mod digest;
+pub mod fetch;
 pub mod lockfile;
 pub mod model;
-pub mod archive;
-pub mod store;
-pub mod resolve;
 pub mod registry;
-pub mod fetch;
+pub mod resolve;
+pub mod store;

@@ -201,7 +201,11 @@ struct SimpleFile {
 const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Fetch a project's file list from a PEP 691 JSON simple index.
-pub fn project_files(http: &Http, index_url: &str, name: &str) -> Result<Vec<IndexFile>, FetchError> {
+pub fn project_files(
+    http: &Http,
+    index_url: &str,
+    name: &str,
+) -> Result<Vec<IndexFile>, FetchError> {
     let base = if index_url.ends_with('/') {
         index_url.to_string()
     } else {
@@ -228,7 +232,9 @@ pub fn project_files(http: &Http, index_url: &str, name: &str) -> Result<Vec<Ind
         &|_, _| {},
     )?;
     if body.len() as u64 > MAX_PAGE_BYTES {
-        return Err(proto(format!("project page larger than {MAX_PAGE_BYTES} bytes")));
+        return Err(proto(format!(
+            "project page larger than {MAX_PAGE_BYTES} bytes"
+        )));
     }
     let project: SimpleProject = serde_json::from_slice(&body)
         .map_err(|e| proto(format!("not a PEP 691 JSON project page: {e}")))?;
@@ -260,7 +266,10 @@ pub fn project_files(http: &Http, index_url: &str, name: &str) -> Result<Vec<Ind
 
 /// The download URL of a crate.
 pub fn crate_url(crates_url: &str, name: &str, version: &str) -> String {
-    format!("{}/{name}/{name}-{version}.crate", crates_url.trim_end_matches('/'))
+    format!(
+        "{}/{name}/{name}-{version}.crate",
+        crates_url.trim_end_matches('/')
+    )
 }
 
 /// A local folder of artifacts, indexed by SHA-256.
@@ -322,7 +331,10 @@ mod tests {
 
     #[test]
     fn transient_errors() {
-        let s = |status| FetchError::Status { url: "u".into(), status };
+        let s = |status| FetchError::Status {
+            url: "u".into(),
+            status,
+        };
         assert!(s(503).is_transient());
         assert!(s(429).is_transient());
         assert!(!s(404).is_transient());

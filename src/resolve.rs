@@ -39,13 +39,19 @@ pub struct Target {
 
 /// A target string that could not be understood.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("invalid target `{0}`: expected `lambda-python3.12-x86_64`, `lambda-python3.12-arm64`, or `cp312-<platform tag>` such as `cp312-manylinux_2_17_x86_64`")]
+#[error(
+    "invalid target `{0}`: expected `lambda-python3.12-x86_64`, `lambda-python3.12-arm64`, or `cp312-<platform tag>` such as `cp312-manylinux_2_17_x86_64`"
+)]
 pub struct TargetParseError(String);
 
 /// Expand a manylinux platform (`manylinux_2_34_x86_64`, `manylinux2014_x86_64`) into every tag
 /// an installer on that glibc accepts, newest first (PEP 600, with the legacy aliases).
 fn manylinux_tags(glibc_minor: u32, arch: &str) -> Vec<String> {
-    let floor = if matches!(arch, "x86_64" | "i686") { 5 } else { 17 };
+    let floor = if matches!(arch, "x86_64" | "i686") {
+        5
+    } else {
+        17
+    };
     let mut tags = Vec::new();
     for minor in (floor..=glibc_minor).rev() {
         tags.push(format!("manylinux_2_{minor}_{arch}"));
@@ -63,7 +69,11 @@ fn manylinux_tags(glibc_minor: u32, arch: &str) -> Vec<String> {
 }
 
 fn parse_manylinux(plat: &str) -> Option<(u32, String)> {
-    for (legacy, minor) in [("manylinux2014_", 17), ("manylinux2010_", 12), ("manylinux1_", 5)] {
+    for (legacy, minor) in [
+        ("manylinux2014_", 17),
+        ("manylinux2010_", 12),
+        ("manylinux1_", 5),
+    ] {
         if let Some(arch) = plat.strip_prefix(legacy) {
             return Some((minor, arch.to_string()));
         }
@@ -166,7 +176,13 @@ impl FromStr for Target {
                         .or_else(|| py.strip_prefix("py"))
                         .ok_or_else(err)?;
                     let (maj, min) = v.split_once('.').ok_or_else(err)?;
-                    ((maj.parse().map_err(|_| err())?, min.parse().map_err(|_| err())?), arch)
+                    (
+                        (
+                            maj.parse().map_err(|_| err())?,
+                            min.parse().map_err(|_| err())?,
+                        ),
+                        arch,
+                    )
                 }
                 None => ((3, 12), rest),
             };
@@ -193,7 +209,15 @@ impl FromStr for Target {
         let (machine, sys_platform) = if let Some(rest) = plat.strip_prefix("macosx_") {
             (rest.rsplit('_').next().unwrap_or("").to_string(), "darwin")
         } else if plat.starts_with("win") {
-            (if plat.ends_with("arm64") { "ARM64" } else { "AMD64" }.to_string(), "win32")
+            (
+                if plat.ends_with("arm64") {
+                    "ARM64"
+                } else {
+                    "AMD64"
+                }
+                .to_string(),
+                "win32",
+            )
         } else if let Some(arch) = plat.strip_prefix("linux_") {
             (arch.to_string(), "linux")
         } else {
@@ -256,7 +280,10 @@ impl WheelName {
 
     /// The best (lowest) priority of any of its tags for a target, or `None` if incompatible.
     pub fn rank(&self, priorities: &HashMap<(String, String, String), usize>) -> Option<usize> {
-        self.tags.iter().filter_map(|t| priorities.get(t).copied()).min()
+        self.tags
+            .iter()
+            .filter_map(|t| priorities.get(t).copied())
+            .min()
     }
 }
 
@@ -323,7 +350,10 @@ mod tests {
     fn wheel_names_expand_compressed_tags() {
         let w = WheelName::parse("six-1.17.0-py2.py3-none-any.whl").unwrap();
         assert_eq!(w.tags.len(), 2);
-        let w = WheelName::parse("pkg-1.0-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl").unwrap();
+        let w = WheelName::parse(
+            "pkg-1.0-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        )
+        .unwrap();
         assert_eq!(w.build.as_deref(), Some("1"));
         assert_eq!(w.tags.len(), 2);
         assert!(WheelName::parse("pkg-1.0.tar.gz").is_none());

@@ -292,9 +292,14 @@ impl Store {
         tmp.as_file()
             .sync_all()
             .map_err(io_err("cannot sync", tmp.path()))?;
-        let mut perms = tmp.as_file().metadata().map_err(io_err("cannot stat", tmp.path()))?.permissions();
+        let mut perms = tmp
+            .as_file()
+            .metadata()
+            .map_err(io_err("cannot stat", tmp.path()))?
+            .permissions();
         perms.set_readonly(true);
-        fs::set_permissions(tmp.path(), perms).map_err(io_err("cannot set permissions of", tmp.path()))?;
+        fs::set_permissions(tmp.path(), perms)
+            .map_err(io_err("cannot set permissions of", tmp.path()))?;
         let dest = self.object_path(&digests.sha256);
         let dir = dest.parent().expect("object path has a parent");
         fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
@@ -310,16 +315,18 @@ impl Store {
 
     /// Add a file name and origin to an object's record (creating it).
     pub fn note(&self, digests: &Digests, provenance: &Provenance) -> Result<(), StoreError> {
-        let mut record = self.record(&digests.sha256).unwrap_or_else(|| ObjectRecord {
-            sha256: digests.sha256.clone(),
-            blake3: digests.blake3.clone(),
-            size: digests.size,
-            first_seen: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-            ..ObjectRecord::default()
-        });
+        let mut record = self
+            .record(&digests.sha256)
+            .unwrap_or_else(|| ObjectRecord {
+                sha256: digests.sha256.clone(),
+                blake3: digests.blake3.clone(),
+                size: digests.size,
+                first_seen: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0),
+                ..ObjectRecord::default()
+            });
         let changed = record.filenames.insert(provenance.filename.clone())
             | record.origins.insert(provenance.origin.clone());
         if changed || !self.record_path(&digests.sha256).exists() {
@@ -344,8 +351,11 @@ pub fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), Sto
         .prefix(".write-")
         .tempfile_in(tmp_dir)
         .map_err(io_err("cannot create a temp file in", tmp_dir))?;
-    tmp.write_all(bytes).map_err(io_err("cannot write", tmp.path()))?;
-    tmp.as_file().sync_all().map_err(io_err("cannot sync", tmp.path()))?;
+    tmp.write_all(bytes)
+        .map_err(io_err("cannot write", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err("cannot sync", tmp.path()))?;
     tmp.persist(dest).map_err(|e| StoreError::Io {
         action: "cannot replace",
         path: dest.to_path_buf(),
@@ -381,7 +391,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let want = crate::digest::sha256(b"hello");
-        let d = store.ingest(&b"hello"[..], &[want.clone()], &prov(), None, &|_| {}).unwrap();
+        let d = store
+            .ingest(&b"hello"[..], &[want.clone()], &prov(), None, &|_| {})
+            .unwrap();
         assert_eq!(d.sha256, want.hex());
         assert!(store.contains(&want.hex()));
         assert_eq!(fs::read(store.object_path(&want.hex())).unwrap(), b"hello");
@@ -389,7 +401,12 @@ mod tests {
         assert_eq!(rec.size, 5);
         assert!(rec.filenames.contains("a.whl"));
         assert_eq!(store.list().unwrap(), vec![want.hex()]);
-        assert!(fs::metadata(store.object_path(&want.hex())).unwrap().permissions().readonly());
+        assert!(
+            fs::metadata(store.object_path(&want.hex()))
+                .unwrap()
+                .permissions()
+                .readonly()
+        );
     }
 
     #[test]
@@ -397,7 +414,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let want = crate::digest::sha256(b"hello");
-        let err = store.ingest(&b"hellO"[..], &[want], &prov(), None, &|_| {}).unwrap_err();
+        let err = store
+            .ingest(&b"hellO"[..], &[want], &prov(), None, &|_| {})
+            .unwrap_err();
         assert!(matches!(err, StoreError::Mismatch { size: 5, .. }), "{err}");
         assert!(store.list().unwrap().is_empty());
         assert_eq!(fs::read_dir(dir.path().join("v1/tmp")).unwrap().count(), 0);
@@ -408,7 +427,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let want = crate::digest::sha256(b"hello");
-        let err = store.ingest(&b"hello world"[..], &[want], &prov(), Some(5), &|_| {}).unwrap_err();
+        let err = store
+            .ingest(&b"hello world"[..], &[want], &prov(), Some(5), &|_| {})
+            .unwrap_err();
         assert!(matches!(err, StoreError::TooLarge { limit: 5 }));
         assert!(store.list().unwrap().is_empty());
     }

@@ -31,7 +31,11 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1000.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 /// A progress display on stderr: artifacts done and bytes received. Hidden when stderr is not a
@@ -45,18 +49,26 @@ impl Progress {
     /// A bar for `printer`'s verbosity, with the message `what`.
     pub fn new(printer: &Printer, what: &'static str) -> Progress {
         let bar = if printer.verbosity == Verbosity::Default {
-            indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
+            indicatif::ProgressBar::with_draw_target(
+                Some(0),
+                indicatif::ProgressDrawTarget::stderr(),
+            )
         } else {
             indicatif::ProgressBar::hidden()
         };
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar.set_prefix(what);
         bar.enable_steady_tick(Duration::from_millis(120));
-        Progress { bar, bytes: std::sync::atomic::AtomicU64::new(0) }
+        Progress {
+            bar,
+            bytes: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     /// Set the number of items.
@@ -66,7 +78,10 @@ impl Progress {
 
     /// Count bytes.
     pub fn add_bytes(&self, n: u64) {
-        let total = self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        let total = self
+            .bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+            + n;
         self.bar.set_message(human_bytes(total));
     }
 
@@ -91,7 +106,10 @@ pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let roots = default_paths(args.paths);
     let (locks, failures) = load_all(&roots);
     for f in &failures {
-        printer.error(&format!("{}:{}: {}", f.path.display(), f.line, f.message), f.hint.as_deref());
+        printer.error(
+            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
+            f.hint.as_deref(),
+        );
     }
     if !failures.is_empty() {
         return Ok(ExitStatus::Error);
@@ -144,7 +162,14 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
     let mut out = String::new();
     if printer.verbosity >= Verbosity::Quiet {
         for e in &report.plan_errors {
-            let _ = writeln!(out, "{}: {}=={}: {}", printer.paint(Style::Error, "error"), e.package, e.version, e.reason);
+            let _ = writeln!(
+                out,
+                "{}: {}=={}: {}",
+                printer.paint(Style::Error, "error"),
+                e.package,
+                e.version,
+                e.reason
+            );
             let _ = writeln!(out, "  --> {}", e.location);
         }
         for (job, outcome) in &report.artifacts {

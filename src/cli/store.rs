@@ -83,7 +83,9 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
         let mut out = String::new();
         for p in &report.problems {
             let what = match &p.problem {
-                ProblemKind::Corrupt { actual, size } => format!("content hashes to sha256:{actual} ({size} bytes), not its name"),
+                ProblemKind::Corrupt { actual, size } => {
+                    format!("content hashes to sha256:{actual} ({size} bytes), not its name")
+                }
                 ProblemKind::BadName => "file name is not a SHA-256 digest".to_string(),
                 ProblemKind::RecordMismatch { detail } => detail.clone(),
                 ProblemKind::Unreadable { detail } => format!("unreadable: {detail}"),
@@ -94,7 +96,11 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
                 "{}: {} ({}): {what}",
                 printer.paint(Style::Error, "error"),
                 p.object,
-                if p.filenames.is_empty() { "no record".to_string() } else { p.filenames.join(", ") },
+                if p.filenames.is_empty() {
+                    "no record".to_string()
+                } else {
+                    p.filenames.join(", ")
+                },
             );
             if let Some(q) = &p.quarantined {
                 let _ = writeln!(out, "  moved to {q}");
@@ -110,7 +116,13 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
                 human_bytes(report.bytes),
             );
             if report.deep {
-                let _ = write!(out, "; {} archives, {} members, {} decompressed", report.archives, report.members, human_bytes(report.member_bytes));
+                let _ = write!(
+                    out,
+                    "; {} archives, {} members, {} decompressed",
+                    report.archives,
+                    report.members,
+                    human_bytes(report.member_bytes)
+                );
             }
             let verdict = if report.problems.is_empty() {
                 printer.paint(Style::Ok, "all verified")
@@ -121,12 +133,21 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
         }
         printer.out(&out)?;
     }
-    Ok(if report.problems.is_empty() { ExitStatus::Success } else { ExitStatus::Failure })
+    Ok(if report.problems.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 /// Link (or copy) `src` to `dest`, through a temp name so a reader never sees half a file.
 fn link_or_copy(src: &Path, dest: &Path) -> std::io::Result<()> {
-    let tmp = dest.with_file_name(format!(".{}.tmp", dest.file_name().and_then(|n| n.to_str()).unwrap_or("export")));
+    let tmp = dest.with_file_name(format!(
+        ".{}.tmp",
+        dest.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("export")
+    ));
     let _ = std::fs::remove_file(&tmp);
     if std::fs::hard_link(src, &tmp).is_err() {
         std::fs::copy(src, &tmp)?;
@@ -139,7 +160,10 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
     let roots = default_paths(args.paths);
     let (locks, failures) = load_all(&roots);
     for f in &failures {
-        printer.error(&format!("{}:{}: {}", f.path.display(), f.line, f.message), f.hint.as_deref());
+        printer.error(
+            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
+            f.hint.as_deref(),
+        );
     }
     if !failures.is_empty() {
         return Ok(ExitStatus::Error);
@@ -149,36 +173,70 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
     let mut sources = args.sources.sources();
     // Export never downloads: run `repro fetch` first.
     sources.offline = true;
-    let report = fetch(&locks, &selector, &sources, &store, args.sources.http_options(), args.sources.jobs, &|_| {})?;
+    let report = fetch(
+        &locks,
+        &selector,
+        &sources,
+        &store,
+        args.sources.http_options(),
+        args.sources.jobs,
+        &|_| {},
+    )?;
     std::fs::create_dir_all(&args.dir)?;
     let mut out = String::new();
     let mut exported = 0;
     let mut problems = 0;
     for e in &report.plan_errors {
         problems += 1;
-        let _ = writeln!(out, "{}: {}=={}: {}\n  --> {}", printer.paint(Style::Error, "error"), e.package, e.version, e.reason, e.location);
+        let _ = writeln!(
+            out,
+            "{}: {}=={}: {}\n  --> {}",
+            printer.paint(Style::Error, "error"),
+            e.package,
+            e.version,
+            e.reason,
+            e.location
+        );
     }
     for (job, outcome) in &report.artifacts {
         if !matches!(outcome, Outcome::Present) {
             problems += 1;
-            let _ = writeln!(out, "{}: {}=={}: `{}` is not in the store; run `repro fetch` first", printer.paint(Style::Error, "error"), job.package, job.version, job.filename);
+            let _ = writeln!(
+                out,
+                "{}: {}=={}: `{}` is not in the store; run `repro fetch` first",
+                printer.paint(Style::Error, "error"),
+                job.package,
+                job.version,
+                job.filename
+            );
             continue;
         }
         if job.filename.is_empty() || job.filename.contains('/') || job.filename.starts_with('.') {
             problems += 1;
-            let _ = writeln!(out, "{}: refusing to export `{}`: not a plain file name", printer.paint(Style::Error, "error"), job.filename);
+            let _ = writeln!(
+                out,
+                "{}: refusing to export `{}`: not a plain file name",
+                printer.paint(Style::Error, "error"),
+                job.filename
+            );
             continue;
         }
         let dest = args.dir.join(&job.filename);
         let src = store.object_path(&job.expected.hex());
         if dest.exists() {
-            let same = crate::digest::hash_reader(std::fs::File::open(&dest)?, &[])?.sha256 == job.expected.hex();
+            let same = crate::digest::hash_reader(std::fs::File::open(&dest)?, &[])?.sha256
+                == job.expected.hex();
             if same {
                 exported += 1;
                 continue;
             }
             problems += 1;
-            let _ = writeln!(out, "{}: `{}` already exists with other content", printer.paint(Style::Error, "error"), dest.display());
+            let _ = writeln!(
+                out,
+                "{}: `{}` already exists with other content",
+                printer.paint(Style::Error, "error"),
+                dest.display()
+            );
             continue;
         }
         link_or_copy(&src, &dest)?;
@@ -193,8 +251,23 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             "problems": problems,
         }))?;
     } else {
-        let _ = writeln!(out, "exported {exported} artifact{} for {} to {}{}", if exported == 1 { "" } else { "s" }, report.selector, args.dir.display(), if problems > 0 { format!("; {problems} problem(s)") } else { String::new() });
+        let _ = writeln!(
+            out,
+            "exported {exported} artifact{} for {} to {}{}",
+            if exported == 1 { "" } else { "s" },
+            report.selector,
+            args.dir.display(),
+            if problems > 0 {
+                format!("; {problems} problem(s)")
+            } else {
+                String::new()
+            }
+        );
         printer.out(&out)?;
     }
-    Ok(if problems > 0 { ExitStatus::Error } else { ExitStatus::Success })
+    Ok(if problems > 0 {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    })
 }

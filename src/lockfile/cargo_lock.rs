@@ -65,12 +65,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     }
     for (key, value) in &raw.metadata {
         let bad = key.starts_with("checksum ")
-            && !value.get_ref().as_str().is_some_and(|v| valid_checksum(v) || v == "<none>");
+            && !value
+                .get_ref()
+                .as_str()
+                .is_some_and(|v| valid_checksum(v) || v == "<none>");
         if bad {
             return Err(LockError::syntax(
                 path,
                 lines.line(value.span().start),
-                format!("invalid `[metadata]` checksum for `{}`", crate::digest::truncate(key, 120)),
+                format!(
+                    "invalid `[metadata]` checksum for `{}`",
+                    crate::digest::truncate(key, 120)
+                ),
             ));
         }
     }
@@ -195,11 +201,21 @@ mod tests {
         let text = format!(
             "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{bad}\"\n"
         );
-        let err = parse(Path::new("Cargo.lock"), &text).unwrap_err().to_string();
-        assert_eq!(err, "Cargo.lock:3: invalid checksum of `a`: expected 64 hex characters");
-        let v1 = format!("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[metadata]\n\"checksum a 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = \"{bad}\"\n");
+        let err = parse(Path::new("Cargo.lock"), &text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "Cargo.lock:3: invalid checksum of `a`: expected 64 hex characters"
+        );
+        let v1 = format!(
+            "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[metadata]\n\"checksum a 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = \"{bad}\"\n"
+        );
         let err = parse(Path::new("Cargo.lock"), &v1).unwrap_err().to_string();
-        assert!(err.starts_with("Cargo.lock:6: invalid `[metadata]` checksum"), "{err}");
+        assert!(
+            err.starts_with("Cargo.lock:6: invalid `[metadata]` checksum"),
+            "{err}"
+        );
     }
 
     #[test]

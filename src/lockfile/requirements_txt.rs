@@ -435,7 +435,22 @@ fn parse_requirement(
         None
     } else {
         check_name_prefix(path, line_no, spec)?;
-        Some(Requirement::<VerbatimUrl>::parse(spec, dir))
+        // pep508_rs asserts, rather than checks, some invariants of its own grammar (two found by
+        // fuzzing are pre-checked above). Should another surface, one hostile line must still
+        // be an error at its line, not an abort of the whole run.
+        match std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(spec, dir)) {
+            Ok(result) => Some(result),
+            Err(_) => {
+                return Err(LockError::syntax(
+                    path,
+                    line_no,
+                    format!(
+                        "invalid requirement `{}`: rejected by the PEP 508 parser",
+                        truncate(spec, 80)
+                    ),
+                ));
+            }
+        }
     };
     let req = match parsed {
         Some(Ok(req)) => req,
@@ -469,23 +484,40 @@ fn parse_requirement(
 /// accepts a trailing `.` that its name validation then rejects. Found by the `requirements_txt`
 /// fuzz target.
 fn check_name_prefix(path: &Path, line_no: usize, spec: &str) -> Result<(), LockError> {
-    let end = spec
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(spec.len());
-    let name = &spec[..end];
+    fn leading(s: &str) -> &str {
+        let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        &s[..s.find(|c: char| !is_name_char(c)).unwrap_or(s.len())]
+    }
+    let bad = |what: &str, name: &str| {
+        LockError::syntax(
+            path,
+            line_no,
+            format!(
+                "invalid requirement `{}`: {what} `{}` must end with a letter or digit",
+                truncate(spec, 80),
+                truncate(name, 80)
+            ),
+        )
+    };
+    let name = leading(spec);
     if !name.is_empty()
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && pep508_rs::PackageName::new(name.to_string()).is_err()
     {
-        return Err(LockError::syntax(
-            path,
-            line_no,
-            format!(
-                "invalid requirement `{}`: package name `{}` must end with a letter or digit",
-                truncate(spec, 80),
-                truncate(name, 80)
-            ),
-        ));
+        return Err(bad("package name", name));
+    }
+    // Extras: `name [a, b.]` — the same flaw as names (pep508_rs 0.9.2 panics on `b.`).
+    if let Some(rest) = spec[name.len()..].trim_start().strip_prefix('[') {
+        let inside = rest.split(']').next().unwrap_or(rest);
+        for item in inside.split(',') {
+            let extra = leading(item.trim_start());
+            if !extra.is_empty()
+                && extra.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && pep508_rs::ExtraName::new(extra.to_string()).is_err()
+            {
+                return Err(bad("extra", extra));
+            }
+        }
     }
     Ok(())
 }
@@ -893,6 +925,11 @@ git+https://github.com/org/repo@v1.0#egg=repo
             "requirements.txt:1: invalid requirement `G. ==1`: package name `G.` must end with a letter or digit"
         );
         assert!(parse_str("a_ ; python_version > '3'\n").is_err());
+        let err = parse_str("a[b, c.]==1\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "requirements.txt:1: invalid requirement `a[b, c.]==1`: extra `c.` must end with a letter or digit"
+        );
     }
 
     #[test]

@@ -99,7 +99,11 @@ fn is_sha256_name(s: &str) -> bool {
 }
 
 /// Verify every object of `store` on the current rayon pool. `progress` hears each object.
-pub fn verify(store: &Store, options: VerifyOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<VerifyReport, crate::store::StoreError> {
+pub fn verify(
+    store: &Store,
+    options: VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifyReport, crate::store::StoreError> {
     let objects = store.list()?;
     let bytes = AtomicU64::new(0);
     let archives = AtomicU64::new(0);
@@ -109,18 +113,31 @@ pub fn verify(store: &Store, options: VerifyOptions, progress: &(dyn Fn(u64) + S
     let mut problems: Vec<Problem> = objects
         .par_iter()
         .filter_map(|name| {
-            let result = check_one(store, name, options.deep, &limits, &bytes, &archives, &members, &member_bytes);
+            let result = check_one(
+                store,
+                name,
+                options.deep,
+                &limits,
+                &bytes,
+                &archives,
+                &members,
+                &member_bytes,
+            );
             progress(1);
             let problem = result.err()?;
             let record = store.record(name);
-            let quarantined = if options.repair && matches!(problem, ProblemKind::Corrupt { .. } | ProblemKind::BadName) {
+            let quarantined = if options.repair
+                && matches!(problem, ProblemKind::Corrupt { .. } | ProblemKind::BadName)
+            {
                 store.quarantine(name).ok().map(|p| p.display().to_string())
             } else {
                 None
             };
             Some(Problem {
                 object: name.clone(),
-                filenames: record.map(|r| r.filenames.into_iter().collect()).unwrap_or_default(),
+                filenames: record
+                    .map(|r| r.filenames.into_iter().collect())
+                    .unwrap_or_default(),
                 problem,
                 quarantined,
             })
@@ -154,24 +171,38 @@ fn check_one(
         return Err(ProblemKind::BadName);
     }
     let path = store.object_path(name);
-    let file = File::open(&path).map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?;
-    let d = hash_reader(file, &[]).map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?;
+    let file = File::open(&path).map_err(|e| ProblemKind::Unreadable {
+        detail: e.to_string(),
+    })?;
+    let d = hash_reader(file, &[]).map_err(|e| ProblemKind::Unreadable {
+        detail: e.to_string(),
+    })?;
     bytes.fetch_add(d.size, Ordering::Relaxed);
     if d.sha256 != name {
-        return Err(ProblemKind::Corrupt { actual: d.sha256, size: d.size });
+        return Err(ProblemKind::Corrupt {
+            actual: d.sha256,
+            size: d.size,
+        });
     }
     let record = store.record(name);
     if let Some(r) = &record
         && (r.blake3 != d.blake3 || r.size != d.size)
     {
         return Err(ProblemKind::RecordMismatch {
-            detail: format!("record says {} bytes, blake3 {}; object has {} bytes, blake3 {}", r.size, r.blake3, d.size, d.blake3),
+            detail: format!(
+                "record says {} bytes, blake3 {}; object has {} bytes, blake3 {}",
+                r.size, r.blake3, d.size, d.blake3
+            ),
         });
     }
     if !deep {
         return Ok(());
     }
-    let is_archive = ArchiveFormat::sniff(&path).map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?.is_some();
+    let is_archive = ArchiveFormat::sniff(&path)
+        .map_err(|e| ProblemKind::Unreadable {
+            detail: e.to_string(),
+        })?
+        .is_some();
     if !is_archive {
         return Ok(());
     }
@@ -191,7 +222,9 @@ fn check_one(
         record.members = Some(walked);
         store
             .write_record(&record)
-            .map_err(|e| ProblemKind::Unreadable { detail: e.to_string() })?;
+            .map_err(|e| ProblemKind::Unreadable {
+                detail: e.to_string(),
+            })?;
     }
     Ok(())
 }
