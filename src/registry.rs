@@ -116,7 +116,11 @@ impl Http {
             .user_agent(concat!("repro/", env!("CARGO_PKG_VERSION")))
             .build();
         Http {
-            agent: config.into(),
+            agent: ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::default(),
+                CachingResolver::default(),
+            ),
             options,
         }
     }
@@ -167,6 +171,41 @@ impl Http {
         let len = resp.body().content_length();
         let mut reader = resp.body_mut().as_reader();
         consume(&mut reader, len)
+    }
+}
+
+/// Resolves each host once per run and shares the answer between threads.
+///
+/// ureq resolves a host for every new connection; with 8 to 16 connections per host and a
+/// resolver that answers some AAAA queries only after its 5-second timeout (seen on this
+/// project's build machines), a cold fetch spent most of its time waiting on DNS.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    cache: std::sync::Mutex<HashMap<String, ureq::unversioned::resolver::ResolvedSocketAddrs>>,
+}
+
+impl ureq::unversioned::resolver::Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.authority().map(|a| a.as_str()).unwrap_or("")
+        );
+        // Held across the lookup, so that threads starting together wait for one answer
+        // instead of each asking.
+        let mut cache = self.cache.lock().expect("resolver cache");
+        if let Some(hit) = cache.get(&key) {
+            return Ok(hit.clone());
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        cache.insert(key, addrs.clone());
+        Ok(addrs)
     }
 }
 

@@ -90,9 +90,13 @@ impl Progress {
         self.bar.inc(1);
     }
 
-    /// Print a line above the bar.
+    /// Print a line to stderr, above the bar when one is drawn.
     pub fn println(&self, line: String) {
-        self.bar.println(line);
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
     }
 
     /// Remove the bar.
