@@ -91,6 +91,8 @@ pub enum Outcome {
         actual: String,
         /// Bytes that arrived.
         bytes: u64,
+        /// Bytes the lock or index said to expect, when it said.
+        expected_bytes: Option<u64>,
     },
     /// Could not be fetched (missing offline, network error, not on the index).
     Failed {
@@ -433,6 +435,7 @@ fn run_job(
         StoreError::Mismatch { actual, size, .. } => Some(Outcome::Mismatch {
             actual: actual.clone(),
             bytes: *size,
+            expected_bytes: job.size,
         }),
         _ => None,
     };
@@ -466,23 +469,13 @@ fn run_job(
         filename: job.filename.clone(),
         origin: url.clone(),
     };
-    // Allow a little slack over a stated size, to report a mismatch rather than a limit.
-    let limit = job.size.map(|s| s + 1);
+    // Sizes from an index are as untrusted as its bytes: whatever arrives is hashed and judged
+    // by the digest alone, so a substituted file is reported as a mismatch, not a size error.
     let result = http.retrying(
         || {
             http.get(url, None, |reader, len| {
-                if let (Some(len), Some(size)) = (len, job.size)
-                    && len != size
-                {
-                    return Err(FetchError::Protocol {
-                        url: url.clone(),
-                        detail: format!(
-                            "Content-Length {len} differs from the {size} bytes the lock states"
-                        ),
-                    });
-                }
                 Ok(
-                    store.ingest(reader, allowed, &prov, limit.or(len.map(|l| l + 1)), &|n| {
+                    store.ingest(reader, allowed, &prov, len.map(|l| l + 1), &|n| {
                         progress(Event::Bytes(n))
                     })?,
                 )

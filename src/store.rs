@@ -392,7 +392,13 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let want = crate::digest::sha256(b"hello");
         let d = store
-            .ingest(&b"hello"[..], &[want.clone()], &prov(), None, &|_| {})
+            .ingest(
+                &b"hello"[..],
+                std::slice::from_ref(&want),
+                &prov(),
+                None,
+                &|_| {},
+            )
             .unwrap();
         assert_eq!(d.sha256, want.hex());
         assert!(store.contains(&want.hex()));

@@ -178,16 +178,23 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
         }
         for (job, outcome) in &report.artifacts {
             match outcome {
-                Outcome::Mismatch { actual, bytes } => {
+                Outcome::Mismatch {
+                    actual,
+                    bytes,
+                    expected_bytes,
+                } => {
                     let _ = writeln!(
                         out,
-                        "{}: {}=={}: `{}` does not match the lock\n  url:      {}\n  expected: {}\n  actual:   sha256:{actual} ({bytes} bytes)\n  --> {}\n  nothing was admitted to the store",
+                        "{}: {}=={}: `{}` does not match the lock\n  url:      {}\n  expected: {}{}\n  actual:   sha256:{actual} ({bytes} bytes)\n  --> {}\n  nothing was admitted to the store",
                         printer.paint(Style::Error, "error[hash-mismatch]"),
                         job.package,
                         job.version,
                         job.filename,
                         job.url.as_deref().unwrap_or("-"),
                         job.expected,
+                        expected_bytes
+                            .map(|n| format!(" ({n} bytes)"))
+                            .unwrap_or_default(),
                         job.location
                     );
                 }

@@ -1,0 +1,233 @@
+//! Test doubles that are real: an HTTP/1.1 server on 127.0.0.1 with scriptable misbehaviour
+//! (a PyPI-like simple API and file server, a crates download server, a malicious mirror), and
+//! builders for valid wheels, sdists and crates.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use sha2::Digest as _;
+
+/// How the server answers one path.
+#[derive(Clone)]
+pub enum Reply {
+    /// 200 with this body and content type.
+    Ok(Vec<u8>, &'static str),
+    /// This status, empty body.
+    Status(u16),
+    /// Fail with 500 for the first `n` requests, then answer with the inner reply.
+    FailFirst(usize, Box<Reply>),
+    /// Declare the full length, send only `sent` bytes, close.
+    Truncate(Vec<u8>, usize),
+    /// Declare a Content-Length other than the body's.
+    WrongLength(Vec<u8>, usize),
+    /// Accept the request and never answer (until the client gives up).
+    Stall,
+}
+
+/// A running server. Routes can change while it runs; every request is counted.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Start a server on an ephemeral port.
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let routes: Arc<Mutex<HashMap<String, Reply>>> = Arc::default();
+        let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (r, h) = (routes.clone(), hits.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (r, h) = (r.clone(), h.clone());
+                std::thread::spawn(move || serve(stream, r, h));
+            }
+        });
+        Server { url, routes, hits }
+    }
+
+    /// Answer `path` with `reply`.
+    pub fn route(&self, path: &str, reply: Reply) {
+        self.routes.lock().unwrap().insert(path.to_string(), reply);
+    }
+
+    /// Requests so far for `path`.
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+
+    /// All requests so far.
+    pub fn total_hits(&self) -> usize {
+        self.hits.lock().unwrap().len()
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
+    hits: Arc<Mutex<Vec<String>>>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_string();
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                break;
+            }
+        }
+        let reply = {
+            let mut routes = routes.lock().unwrap();
+            let reply = routes.get(&path).cloned();
+            // Count down a FailFirst in place.
+            if let Some(Reply::FailFirst(n, inner)) = &reply {
+                let next = if *n <= 1 {
+                    (**inner).clone()
+                } else {
+                    Reply::FailFirst(n - 1, inner.clone())
+                };
+                routes.insert(path.clone(), next);
+            }
+            reply
+        };
+        hits.lock().unwrap().push(path.clone());
+        let head = |status: &str, len: usize, ctype: &str| {
+            format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nContent-Type: {ctype}\r\n\r\n")
+        };
+        let result = match reply {
+            None => out.write_all(head("404 Not Found", 0, "text/plain").as_bytes()),
+            Some(Reply::Ok(body, ctype)) => out
+                .write_all(head("200 OK", body.len(), ctype).as_bytes())
+                .and_then(|_| out.write_all(&body)),
+            Some(Reply::Status(code)) => {
+                out.write_all(head(&format!("{code} Error"), 0, "text/plain").as_bytes())
+            }
+            Some(Reply::FailFirst(..)) => {
+                out.write_all(head("500 Internal Server Error", 0, "text/plain").as_bytes())
+            }
+            Some(Reply::Truncate(body, sent)) => {
+                let _ = out
+                    .write_all(head("200 OK", body.len(), "application/octet-stream").as_bytes());
+                let _ = out.write_all(&body[..sent]);
+                return;
+            }
+            Some(Reply::WrongLength(body, len)) => {
+                let _ = out.write_all(head("200 OK", len, "application/octet-stream").as_bytes());
+                let _ = out.write_all(&body[..len.min(body.len())]);
+                return;
+            }
+            Some(Reply::Stall) => {
+                std::thread::sleep(Duration::from_secs(30));
+                return;
+            }
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A valid, installable pure-Python wheel: `name/__init__.py` plus dist-info with RECORD.
+pub fn wheel(name: &str, version: &str, tag: &str, body: &str) -> Vec<u8> {
+    let dist = format!("{}-{version}.dist-info", name.replace('-', "_"));
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (
+            format!("{}/__init__.py", name.replace('-', "_")),
+            body.as_bytes().to_vec(),
+        ),
+        (
+            format!("{dist}/METADATA"),
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes(),
+        ),
+        (
+            format!("{dist}/WHEEL"),
+            format!(
+                "Wheel-Version: 1.0\nGenerator: repro-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
+            )
+            .into_bytes(),
+        ),
+    ];
+    let mut record = String::new();
+    for (path, data) in &files {
+        let digest =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(data));
+        record.push_str(&format!("{path},sha256={digest},{}\n", data.len()));
+    }
+    record.push_str(&format!("{dist}/RECORD,,\n"));
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .last_modified_time(zip::DateTime::from_date_and_time(2020, 1, 1, 0, 0, 0).unwrap());
+        for (path, data) in files.iter().chain(std::iter::once(&(
+            format!("{dist}/RECORD"),
+            record.into_bytes(),
+        ))) {
+            w.start_file(path.as_str(), opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// A `.tar.gz` with the given members (used for sdists and crates).
+pub fn tar_gz(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut b = tar::Builder::new(gz);
+    for (path, data) in members {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_577_836_800);
+        h.set_cksum();
+        b.append_data(&mut h, path, *data).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+/// A PEP 691 JSON project page listing `files` (name, bytes) under `base_url/files/`.
+pub fn simple_page(base_url: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let list: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(name, bytes)| {
+            serde_json::json!({
+                "filename": name,
+                "url": format!("{base_url}/files/{name}"),
+                "hashes": {"sha256": sha256_hex(bytes)},
+                "size": bytes.len(),
+            })
+        })
+        .collect();
+    serde_json::to_vec(
+        &serde_json::json!({"meta": {"api-version": "1.1"}, "name": "x", "files": list}),
+    )
+    .unwrap()
+}
