@@ -6,8 +6,11 @@
 //! report is the JSON document `repro check --json` prints. New rules (such as closure over
 //! wheel metadata from the artifact store) plug in by implementing [`Rule`] and joining the list.
 
+mod closure;
 mod inputs;
 mod rules;
+
+pub use closure::{PackageMetadata, StoreMetadata};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -91,6 +94,8 @@ codes! {
     FindLinks = "find-links", Warning, "no `--find-links`: it adds an unindexed source of artifacts";
     MissingDependency = "missing-dependency", Error, "every dependency edge (`# via`, uv.lock, Cargo.lock) points at a locked package";
     UnsafeUnpinned = "unsafe-unpinned", Error, "no required package left as a comment (pip-compile's \"unsafe\" section)";
+    MetadataUnsatisfied = "metadata-unsatisfied", Error, "every requirement in a wheel's metadata is satisfied by the version the lock pins";
+    MetadataUnavailable = "metadata-unavailable", Warning, "the store holds a wheel for the target, so its requirements can be checked";
     Orphan = "orphan", Warning, "every locked package is required by something or is a top-level requirement";
     DuplicateRequirement = "duplicate-requirement", Error, "a package is listed once per file (pip refuses double requirements)";
     InputNotLocked = "input-not-locked", Error, "every requirement of the `.in` file beside the lock is locked";
@@ -149,6 +154,9 @@ pub struct Context<'a> {
     pub locks: &'a [Lock],
     /// The roots the user named (files or directories); includes outside them are reported.
     pub roots: &'a [PathBuf],
+    /// Package metadata for a target (from the artifact store), when the user asked for full
+    /// closure with `--store` and `--target`.
+    pub metadata: Option<&'a dyn PackageMetadata>,
 }
 
 /// A hermeticity rule.
@@ -168,6 +176,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::IndexOptions,
     &rules::Duplicates,
     &rules::Closure,
+    &closure::MetadataClosure,
     &rules::Orphans,
     &rules::SdistOnly,
     &rules::Includes,
@@ -270,6 +279,19 @@ pub struct CheckOptions {
 }
 
 impl CheckReport {
+    /// Run every rule, with package metadata for full closure.
+    pub fn generate_with_metadata(
+        locks: &[Lock],
+        roots: &[PathBuf],
+        failures: Vec<LoadFailure>,
+        options: CheckOptions,
+        metadata: &dyn PackageMetadata,
+    ) -> Self {
+        Self::run(locks, roots, failures, options, Some(metadata))
+    }
+}
+
+impl CheckReport {
     /// Run every rule over `locks`.
     pub fn generate(
         locks: &[Lock],
@@ -277,7 +299,21 @@ impl CheckReport {
         failures: Vec<LoadFailure>,
         options: CheckOptions,
     ) -> Self {
-        let ctx = Context { locks, roots };
+        Self::run(locks, roots, failures, options, None)
+    }
+
+    fn run(
+        locks: &[Lock],
+        roots: &[PathBuf],
+        failures: Vec<LoadFailure>,
+        options: CheckOptions,
+        metadata: Option<&dyn PackageMetadata>,
+    ) -> Self {
+        let ctx = Context {
+            locks,
+            roots,
+            metadata,
+        };
         let mut findings = Vec::new();
         for rule in RULES {
             for lock in locks {

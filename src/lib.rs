@@ -13,6 +13,7 @@ pub mod cli;
 pub mod digest;
 pub mod fetch;
 pub mod lockfile;
+pub mod metadata;
 pub mod model;
 pub mod registry;
 pub mod resolve;

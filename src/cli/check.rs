@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use crate::check::{CheckOptions, CheckReport, Finding, LoadFailure, Severity};
 use crate::cli::printer::{Style, Verbosity};
-use crate::cli::{ExitStatus, Printer, default_paths};
+use crate::cli::{ExitStatus, Printer, StoreArgs, default_paths};
 use crate::lockfile::{self, Lock};
 
 /// Arguments of `repro check`.
@@ -20,6 +20,12 @@ pub struct CheckArgs {
     /// Turn a class of findings into failures
     #[arg(long, value_enum)]
     deny: Vec<Deny>,
+    /// Also prove full closure for this target from the metadata of the wheels in the store
+    /// (`Requires-Dist`, markers evaluated for the target): e.g. `lambda-python3.12-x86_64`
+    #[arg(long, value_name = "T")]
+    target: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// What `--deny` can turn into failures.
@@ -71,7 +77,15 @@ pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let options = CheckOptions {
         deny_warnings: args.deny.contains(&Deny::Warnings),
     };
-    let report = CheckReport::generate(&locks, &roots, failures, options);
+    let report = match &args.target {
+        Some(t) => {
+            let target: crate::resolve::Target = t.parse()?;
+            let store = args.store.open()?;
+            let metadata = crate::check::StoreMetadata::new(&store, target);
+            CheckReport::generate_with_metadata(&locks, &roots, failures, options, &metadata)
+        }
+        None => CheckReport::generate(&locks, &roots, failures, options),
+    };
     if printer.json {
         printer.json(&report)?;
     } else {

@@ -434,23 +434,7 @@ fn parse_requirement(
     let parsed = if editable {
         None
     } else {
-        check_name_prefix(path, line_no, spec)?;
-        // pep508_rs asserts, rather than checks, some invariants of its own grammar (two found by
-        // fuzzing are pre-checked above). Should another surface, one hostile line must still
-        // be an error at its line, not an abort of the whole run.
-        match std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(spec, dir)) {
-            Ok(result) => Some(result),
-            Err(_) => {
-                return Err(LockError::syntax(
-                    path,
-                    line_no,
-                    format!(
-                        "invalid requirement `{}`: rejected by the PEP 508 parser",
-                        truncate(spec, 80)
-                    ),
-                ));
-            }
-        }
+        Some(parse_pep508(spec, dir).map_err(|m| LockError::syntax(path, line_no, m))?)
     };
     let req = match parsed {
         Some(Ok(req)) => req,
@@ -479,24 +463,20 @@ fn parse_requirement(
     Ok(line)
 }
 
-/// Reject a name that ends in punctuation before `pep508_rs` sees it: pep508_rs 0.9.2 panics
+/// Reject a name or extra that ends in punctuation before `pep508_rs` sees it: pep508_rs 0.9.2 panics
 /// ("`PackageName` validation should match PEP 508 parsing") on `G. ==1`, where its parser
 /// accepts a trailing `.` that its name validation then rejects. Found by the `requirements_txt`
 /// fuzz target.
-fn check_name_prefix(path: &Path, line_no: usize, spec: &str) -> Result<(), LockError> {
+fn check_name_prefix(spec: &str) -> Result<(), String> {
     fn leading(s: &str) -> &str {
         let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
         &s[..s.find(|c: char| !is_name_char(c)).unwrap_or(s.len())]
     }
     let bad = |what: &str, name: &str| {
-        LockError::syntax(
-            path,
-            line_no,
-            format!(
-                "invalid requirement `{}`: {what} `{}` must end with a letter or digit",
-                truncate(spec, 80),
-                truncate(name, 80)
-            ),
+        format!(
+            "invalid requirement `{}`: {what} `{}` must end with a letter or digit",
+            truncate(spec, 80),
+            truncate(name, 80)
         )
     };
     let name = leading(spec);
@@ -520,6 +500,26 @@ fn check_name_prefix(path: &Path, line_no: usize, spec: &str) -> Result<(), Lock
         }
     }
     Ok(())
+}
+
+/// Parse one PEP 508 requirement from untrusted text (a requirements line, a wheel's
+/// `Requires-Dist`), guarding against the parser's own assertions (see [`check_name_prefix`]).
+/// `Ok(Err(_))` is an ordinary parse error, with its position; `Err(message)` a refusal.
+#[allow(clippy::type_complexity)]
+pub fn parse_pep508(
+    spec: &str,
+    dir: &Path,
+) -> Result<Result<Requirement<VerbatimUrl>, pep508_rs::Pep508Error<VerbatimUrl>>, String> {
+    check_name_prefix(spec)?;
+    // pep508_rs asserts, rather than checks, some invariants of its own grammar (two found by
+    // fuzzing are pre-checked above). Should another surface, one hostile line must still be an
+    // error at its line, not an abort of the whole run.
+    std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(spec, dir)).map_err(|_| {
+        format!(
+            "invalid requirement `{}`: rejected by the PEP 508 parser",
+            truncate(spec, 80)
+        )
+    })
 }
 
 /// A PEP 508 error as a one-line syntax error with its column, bounded in length.

@@ -437,13 +437,14 @@ fn pylock_without_artifacts_is_not_hermetic() {
 
 #[test]
 fn every_rule_code_has_a_fixture_test() {
-    // Codes are a public contract; a new rule must come with a fixture above.
-    let source = include_str!("check_rules.rs");
+    // Codes are a public contract; a new rule must come with a fixture test in this file that
+    // expects it (as `code: "…"` in a case, or as the first element of an expected tuple).
+    let source: String = include_str!("check_rules.rs").split_whitespace().collect();
     for code in repro::check::Code::ALL {
-        let quoted = format!("code: \"{}\"", code.as_str());
-        let in_pylock_test = format!("(\"{}\",", code.as_str());
+        let quoted = format!("code:\"{}\"", code.as_str());
+        let in_tuple = format!("(\"{}\",", code.as_str());
         assert!(
-            source.contains(&quoted) || source.contains(&in_pylock_test),
+            source.contains(&quoted) || source.contains(&in_tuple),
             "no fixture test for rule `{code}`"
         );
     }
@@ -461,4 +462,155 @@ fn valid_fixtures_are_hermetic() {
         assert_eq!(report["findings"], serde_json::json!([]), "{dir}");
         assert_eq!(code, 0, "{dir}");
     }
+}
+
+/// Full closure from wheel metadata: a uv.lock whose wheels come from a local folder into the
+/// store (offline), then `check --target` reads each wheel's `Requires-Dist`.
+#[test]
+fn full_closure_from_wheel_metadata() {
+    use crate::support::{sha256_hex, wheel_with_requires};
+    let dir = tempfile::tempdir().unwrap();
+    let alpha = wheel_with_requires(
+        "alpha",
+        "1.0",
+        "py3-none-any",
+        "",
+        &[
+            "beta>=3",
+            "gamma ; sys_platform == 'linux'",
+            "delta ; sys_platform == 'win32'",
+            "epsilon ; extra == 'fast'",
+            "beta[speed]",
+        ],
+    );
+    let beta = wheel_with_requires(
+        "beta",
+        "2.0",
+        "py3-none-any",
+        "",
+        &["eta ; extra == 'speed'"],
+    );
+    let zeta_sdist = b"not a wheel".to_vec();
+    let folder = dir.path().join("wheels");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, bytes) in [
+        ("a.whl", &alpha),
+        ("b.whl", &beta),
+        ("z.tar.gz", &zeta_sdist),
+    ] {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    let artifact = |name: &str, bytes: &[u8]| {
+        format!(
+            "{{ url = \"https://files.example.org/{name}\", hash = \"sha256:{}\", size = {} }}",
+            sha256_hex(bytes),
+            bytes.len()
+        )
+    };
+    let lock = format!(
+        r#"version = 1
+revision = 3
+requires-python = ">=3.12"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = {{ editable = "." }}
+dependencies = [{{ name = "alpha" }}, {{ name = "zeta" }}]
+
+[[package]]
+name = "alpha"
+version = "1.0"
+source = {{ registry = "https://pypi.org/simple" }}
+dependencies = [{{ name = "beta" }}]
+wheels = [{}]
+
+[[package]]
+name = "beta"
+version = "2.0"
+source = {{ registry = "https://pypi.org/simple" }}
+wheels = [{}]
+
+[[package]]
+name = "zeta"
+version = "3.0"
+source = {{ registry = "https://pypi.org/simple" }}
+sdist = {}
+"#,
+        artifact("alpha-1.0-py3-none-any.whl", &alpha),
+        artifact("beta-2.0-py3-none-any.whl", &beta),
+        artifact("zeta-3.0.tar.gz", &zeta_sdist),
+    );
+    let lock_path = dir.path().join("uv.lock");
+    std::fs::write(&lock_path, lock).unwrap();
+    let store = dir.path().join("store");
+    let out = crate::repro()
+        .args([
+            "fetch",
+            "--offline",
+            "--target",
+            "lambda-python3.12-x86_64",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("--find-links")
+        .arg(&folder)
+        .arg(&lock_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (code, report) = check_json(&[
+        "--store",
+        store.to_str().unwrap(),
+        "--target",
+        "lambda-python3.12-x86_64",
+        lock_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let found: Vec<(&str, u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["location"]["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "missing-dependency",
+                11,
+                "alpha==1.0 requires gamma (marker: sys_platform == 'linux'), not locked in uv.lock"
+            ),
+            (
+                "metadata-unsatisfied",
+                11,
+                "alpha==1.0 requires beta>=3, but uv.lock pins beta==2.0"
+            ),
+            (
+                "missing-dependency",
+                18,
+                "beta==2.0 requires eta (marker: extra == 'speed'), not locked in uv.lock"
+            ),
+            (
+                "metadata-unavailable",
+                24,
+                "no wheel of `zeta==3.0` for `cp312-manylinux_2_34_x86_64` is in the store: its requirements are unchecked"
+            ),
+            (
+                "sdist-only",
+                24,
+                "`zeta==3.0` has only a source distribution: building it needs build dependencies the lock does not pin"
+            ),
+        ]
+    );
 }

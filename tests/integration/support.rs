@@ -156,16 +156,28 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A valid, installable pure-Python wheel: `name/__init__.py` plus dist-info with RECORD.
 pub fn wheel(name: &str, version: &str, tag: &str, body: &str) -> Vec<u8> {
+    wheel_with_requires(name, version, tag, body, &[])
+}
+
+/// A wheel whose METADATA lists `requires` as `Requires-Dist`.
+pub fn wheel_with_requires(
+    name: &str,
+    version: &str,
+    tag: &str,
+    body: &str,
+    requires: &[&str],
+) -> Vec<u8> {
     let dist = format!("{}-{version}.dist-info", name.replace('-', "_"));
+    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    for r in requires {
+        metadata.push_str(&format!("Requires-Dist: {r}\n"));
+    }
     let files: Vec<(String, Vec<u8>)> = vec![
         (
             format!("{}/__init__.py", name.replace('-', "_")),
             body.as_bytes().to_vec(),
         ),
-        (
-            format!("{dist}/METADATA"),
-            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes(),
-        ),
+        (format!("{dist}/METADATA"), metadata.into_bytes()),
         (
             format!("{dist}/WHEEL"),
             format!(
