@@ -13,7 +13,9 @@ use repro::archive::{ArchiveFormat, WalkLimits, walk};
 fn inputs() -> (Vec<(String, PathBuf)>, Option<tempfile::TempDir>) {
     let root = std::env::var_os("REPRO_BENCH_STORE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-store")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-store"))
+        });
     if let Ok(store) = repro::store::Store::open(&root)
         && let Ok(objects) = store.list()
         && !objects.is_empty()
@@ -45,8 +47,13 @@ fn inputs() -> (Vec<(String, PathBuf)>, Option<tempfile::TempDir>) {
     let path = dir.path().join("synthetic.whl");
     let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
     for m in 0..2000 {
-        w.start_file(format!("pkg/data/mod{m}.py"), zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(format!("VALUE_{m} = {m}\n").repeat(300).as_bytes()).unwrap();
+        w.start_file(
+            format!("pkg/data/mod{m}.py"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(format!("VALUE_{m} = {m}\n").repeat(300).as_bytes())
+            .unwrap();
     }
     w.finish().unwrap();
     (vec![("synthetic-2000-members".into(), path)], Some(dir))

@@ -15,13 +15,18 @@ use repro::store::verify::{VerifyOptions, verify};
 fn bench_store() -> (Store, Option<tempfile::TempDir>) {
     let path = std::env::var_os("REPRO_BENCH_STORE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-store")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-store"))
+        });
     if path.join("v1/objects").is_dir() {
         return (Store::open(path).unwrap(), None);
     }
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let prov = repro::store::Provenance { filename: "synthetic".into(), origin: "bench".into() };
+    let prov = repro::store::Provenance {
+        filename: "synthetic".into(),
+        origin: "bench".into(),
+    };
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for i in 0..80 {
         let bytes: Vec<u8> = if i < 64 {
@@ -37,14 +42,21 @@ fn bench_store() -> (Store, Option<tempfile::TempDir>) {
             let mut buf = std::io::Cursor::new(Vec::new());
             let mut w = zip::ZipWriter::new(&mut buf);
             for m in 0..200 {
-                w.start_file(format!("pkg/mod{m}.py"), zip::write::SimpleFileOptions::default()).unwrap();
-                w.write_all(format!("# module {i} {m}\n").repeat(200).as_bytes()).unwrap();
+                w.start_file(
+                    format!("pkg/mod{m}.py"),
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .unwrap();
+                w.write_all(format!("# module {i} {m}\n").repeat(200).as_bytes())
+                    .unwrap();
             }
             w.finish().unwrap();
             buf.into_inner()
         };
         let d = repro::digest::sha256(&bytes);
-        store.ingest(&bytes[..], &[d], &prov, None, &|_| {}).unwrap();
+        store
+            .ingest(&bytes[..], &[d], &prov, None, &|_| {})
+            .unwrap();
     }
     (store, Some(dir))
 }
@@ -69,7 +81,15 @@ fn bench_verify(c: &mut Criterion) {
     });
     group.bench_function(format!("deep/{label}"), |b| {
         b.iter(|| {
-            let r = verify(&store, VerifyOptions { deep: true, ..Default::default() }, &|_| {}).unwrap();
+            let r = verify(
+                &store,
+                VerifyOptions {
+                    deep: true,
+                    ..Default::default()
+                },
+                &|_| {},
+            )
+            .unwrap();
             assert!(r.problems.is_empty());
             r
         })

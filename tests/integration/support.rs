@@ -243,3 +243,61 @@ pub fn simple_page(base_url: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
     )
     .unwrap()
 }
+
+/// A minimal HTTPS proxy (HTTP CONNECT tunnels) on 127.0.0.1, counting the tunnels it opened.
+pub struct ConnectProxy {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    tunnels: Arc<Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    /// Start the proxy.
+    pub fn start() -> ConnectProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let tunnels: Arc<Mutex<Vec<String>>> = Arc::default();
+        let t = tunnels.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let t = t.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                    let Ok(upstream) = TcpStream::connect(&target) else {
+                        let _ = (&client).write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                        return;
+                    };
+                    t.lock().unwrap().push(target);
+                    (&client)
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .unwrap();
+                    let (mut c1, mut u1) =
+                        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                    let up = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut c1, &mut u1);
+                        let _ = u1.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut u2, mut c2) = (upstream, client);
+                    let _ = std::io::copy(&mut u2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                    let _ = up.join();
+                });
+            }
+        });
+        ConnectProxy { url, tunnels }
+    }
+
+    /// The `host:port` of every tunnel opened.
+    pub fn tunnels(&self) -> Vec<String> {
+        self.tunnels.lock().unwrap().clone()
+    }
+}
