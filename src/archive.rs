@@ -617,6 +617,50 @@ mod tests {
     }
 
     #[test]
+    fn refuses_local_header_that_disagrees_with_central_directory() {
+        let z = zip_with(&[("pkg/a.py", b"x = 1\n")]);
+        let mut bytes = std::fs::read(z.path()).unwrap();
+        // The local header's name starts at byte 30; rename `pkg/a.py` to `pkg/b.py` there only.
+        assert_eq!(&bytes[30..38], b"pkg/a.py");
+        bytes[34] = b'b';
+        std::fs::write(z.path(), &bytes).unwrap();
+        let err = walk(z.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("local header names `pkg/b.py`, central directory names `pkg/a.py`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_duplicate_members() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        {
+            let gz = flate2::write::GzEncoder::new(
+                tmp.reopen().unwrap(),
+                flate2::Compression::default(),
+            );
+            let mut b = tar::Builder::new(gz);
+            for body in [&b"one"[..], &b"two"[..]] {
+                let mut h = tar::Header::new_gnu();
+                h.set_size(3);
+                h.set_mode(0o644);
+                h.set_cksum();
+                b.append_data(&mut h, "pkg-1.0/setup.py", body).unwrap();
+            }
+            b.into_inner().unwrap().finish().unwrap();
+        }
+        let err = walk(tmp.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("pkg-1.0/setup.py") && err.contains("duplicate"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn refuses_a_zip_bomb_by_ratio() {
         let zeros = vec![0u8; 20 * 1024 * 1024];
         let tmp = tempfile::NamedTempFile::new().unwrap();

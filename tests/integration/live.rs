@@ -118,3 +118,21 @@ fn live_fetch_through_an_https_proxy() {
         "{tunnels:?}"
     );
 }
+
+#[test]
+#[ignore = "needs the live PyPI"]
+fn ssl_cert_file_is_honoured() {
+    // An empty trust store must make TLS fail: proof that SSL_CERT_FILE is what is read.
+    let dir = tempfile::tempdir().unwrap();
+    let out = repro()
+        .args(["fetch", "--retries", "1", "--store"])
+        .arg(dir.path().join("store"))
+        .arg("corpora/requirements-txt/valid/uv-compiled")
+        .env("SSL_CERT_FILE", "/dev/null")
+        .env("SSL_CERT_DIR", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("No CA certificates were loaded"), "{text}");
+}
