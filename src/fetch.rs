@@ -213,14 +213,7 @@ fn plan(
                     hash_only.push(HashOnly { pkg })
                 }
                 (PackageSource::Url { url }, LockFormat::RequirementsTxt) => {
-                    let filename = url
-                        .split(['#', '?'])
-                        .next()
-                        .unwrap_or(url)
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or("")
-                        .to_string();
+                    let filename = crate::lockfile::file_name_of(url).to_string();
                     out.push(Job {
                         ecosystem: lock.ecosystem,
                         package: pkg.display_name.clone(),

@@ -132,6 +132,29 @@ pub struct Lock {
 }
 
 impl Lock {
+    /// A lock of a structured format (no options, includes or comments), its digest taken
+    /// from `text`.
+    pub fn structured(
+        path: &Path,
+        format: LockFormat,
+        text: &str,
+        packages: Vec<LockedPackage>,
+        has_edges: bool,
+    ) -> Lock {
+        Lock {
+            path: path.to_path_buf(),
+            format,
+            ecosystem: format.ecosystem(),
+            sha256: sha256(text.as_bytes()),
+            packages,
+            constraints: Vec::new(),
+            options: Vec::new(),
+            includes: Vec::new(),
+            commented_out: Vec::new(),
+            has_edges,
+        }
+    }
+
     /// Total number of allowed digests over all packages.
     pub fn hash_count(&self) -> usize {
         self.packages.iter().map(|p| p.hashes.len()).sum()
@@ -527,6 +550,12 @@ pub fn parse(path: &Path, text: &str, format: LockFormat) -> Result<Lock, LockEr
         LockFormat::Pylock => pylock::parse(path, text),
         LockFormat::CargoLock => cargo_lock::parse(path, text),
     }
+}
+
+/// The file name at the end of a URL or path, without query or fragment.
+pub fn file_name_of(url: &str) -> &str {
+    let base = url.split(['#', '?']).next().unwrap_or(url);
+    base.rsplit('/').next().unwrap_or(base)
 }
 
 /// Directories never searched for lockfiles: build output, virtual environments, VCS metadata.

@@ -147,10 +147,7 @@ impl Rule for MetadataClosure {
         for _ in 0..16 {
             let mut changed = false;
             for p in &installed {
-                let mine: Vec<ExtraName> = extras
-                    .get(&p.name)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
+                let mine = extras_of(&extras, &p.name);
                 for r in requires.get(&p.name).into_iter().flatten() {
                     if !r.marker.evaluate(&env, &mine) {
                         continue;
@@ -169,10 +166,7 @@ impl Rule for MetadataClosure {
             }
         }
         for p in &installed {
-            let mine: Vec<ExtraName> = extras
-                .get(&p.name)
-                .map(|s| s.iter().cloned().collect())
-                .unwrap_or_default();
+            let mine = extras_of(&extras, &p.name);
             for r in requires.get(&p.name).into_iter().flatten() {
                 if !r.marker.evaluate(&env, &mine) {
                     continue;
@@ -225,6 +219,17 @@ impl Rule for MetadataClosure {
             }
         }
     }
+}
+
+/// The extras requested of `name` so far.
+fn extras_of(
+    extras: &HashMap<&PackageName, BTreeSet<ExtraName>>,
+    name: &PackageName,
+) -> Vec<ExtraName> {
+    extras
+        .get(name)
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Whether a lock line's marker holds for the target (markers PEP 508 cannot parse, such as

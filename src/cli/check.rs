@@ -70,6 +70,19 @@ pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
     (locks, failures)
 }
 
+/// Load the locks under `paths` for a command that needs every one of them: report each file
+/// that fails to load and return `None` if any did.
+pub fn load_all_or_report(paths: Vec<PathBuf>, printer: &Printer) -> Option<Vec<Lock>> {
+    let (locks, failures) = load_all(&default_paths(paths));
+    for f in &failures {
+        printer.error(
+            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
+            f.hint.as_deref(),
+        );
+    }
+    failures.is_empty().then_some(locks)
+}
+
 /// Run `repro check`.
 pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let roots = default_paths(args.paths);

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::cli::check::load_all;
+use crate::cli::check::load_all_or_report;
 use crate::cli::printer::{Style, Verbosity};
-use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs, default_paths};
+use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Event, FetchReport, Outcome, fetch};
 
 /// Arguments of `repro fetch`.
@@ -107,17 +107,9 @@ impl Progress {
 
 /// Run `repro fetch`.
 pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let roots = default_paths(args.paths);
-    let (locks, failures) = load_all(&roots);
-    for f in &failures {
-        printer.error(
-            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
-            f.hint.as_deref(),
-        );
-    }
-    if !failures.is_empty() {
+    let Some(locks) = load_all_or_report(args.paths, printer) else {
         return Ok(ExitStatus::Error);
-    }
+    };
     let store = args.store.open()?;
     let selector = args.sources.selector()?;
     let sources = args.sources.sources();

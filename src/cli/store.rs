@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::check::load_all;
+use crate::cli::check::load_all_or_report;
 use crate::cli::fetch::{Progress, human_bytes};
 use crate::cli::printer::{Style, Verbosity};
-use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs, default_paths};
+use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
 use crate::store::verify::{ProblemKind, VerifyOptions, verify};
 
@@ -157,17 +157,9 @@ fn link_or_copy(src: &Path, dest: &Path) -> std::io::Result<()> {
 }
 
 fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let roots = default_paths(args.paths);
-    let (locks, failures) = load_all(&roots);
-    for f in &failures {
-        printer.error(
-            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
-            f.hint.as_deref(),
-        );
-    }
-    if !failures.is_empty() {
+    let Some(locks) = load_all_or_report(args.paths, printer) else {
         return Ok(ExitStatus::Error);
-    }
+    };
     let store = args.store.open()?;
     let selector = args.sources.selector()?;
     let mut sources = args.sources.sources();

@@ -175,18 +175,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             required_by: Vec::new(),
         });
     }
-    Ok(Lock {
-        path: path.to_path_buf(),
-        format: LockFormat::CargoLock,
-        ecosystem: Ecosystem::Cargo,
-        sha256: crate::digest::sha256(text.as_bytes()),
+    Ok(Lock::structured(
+        path,
+        LockFormat::CargoLock,
+        text,
         packages,
-        constraints: Vec::new(),
-        options: Vec::new(),
-        includes: Vec::new(),
-        commented_out: Vec::new(),
-        has_edges: true,
-    })
+        true,
+    ))
 }
 
 #[cfg(test)]

@@ -99,9 +99,7 @@ fn file_name(raw: &RawArtifact) -> Option<String> {
         raw.url
             .as_deref()
             .or(raw.path.as_deref())
-            .and_then(|u| u.split(['#', '?']).next())
-            .and_then(|u| u.rsplit('/').next())
-            .map(str::to_string)
+            .map(|u| crate::lockfile::file_name_of(u).to_string())
     })
 }
 
@@ -224,18 +222,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     }
     // PEP 751 makes `dependencies` optional; edges are known only if some package lists them.
     let has_edges = packages.iter().any(|p| !p.dependencies.is_empty());
-    Ok(Lock {
-        path: path.to_path_buf(),
-        format: LockFormat::Pylock,
-        ecosystem: Ecosystem::Pypi,
-        sha256: crate::digest::sha256(text.as_bytes()),
+    Ok(Lock::structured(
+        path,
+        LockFormat::Pylock,
+        text,
         packages,
-        constraints: Vec::new(),
-        options: Vec::new(),
-        includes: Vec::new(),
-        commented_out: Vec::new(),
         has_edges,
-    })
+    ))
 }
 
 #[cfg(test)]

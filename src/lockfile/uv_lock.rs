@@ -105,9 +105,7 @@ fn artifact_name(raw: &RawArtifact) -> Option<String> {
         raw.url
             .as_deref()
             .or(raw.path.as_deref())
-            .and_then(|u| u.split(['#', '?']).next())
-            .and_then(|u| u.rsplit('/').next())
-            .map(str::to_string)
+            .map(|u| crate::lockfile::file_name_of(u).to_string())
     })
 }
 
@@ -201,18 +199,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             required_by: Vec::new(),
         });
     }
-    Ok(Lock {
-        path: path.to_path_buf(),
-        format: LockFormat::UvLock,
-        ecosystem: Ecosystem::Pypi,
-        sha256: crate::digest::sha256(text.as_bytes()),
+    Ok(Lock::structured(
+        path,
+        LockFormat::UvLock,
+        text,
         packages,
-        constraints: Vec::new(),
-        options: Vec::new(),
-        includes: Vec::new(),
-        commented_out: Vec::new(),
-        has_edges: true,
-    })
+        true,
+    ))
 }
 
 #[cfg(test)]
