@@ -26,6 +26,9 @@ pub struct CheckArgs {
     target: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
+    /// List every rule (code, default severity, what it demands) and exit
+    #[arg(long)]
+    rules: bool,
 }
 
 /// What `--deny` can turn into failures.
@@ -85,6 +88,26 @@ pub fn load_all_or_report(paths: Vec<PathBuf>, printer: &Printer) -> Option<Vec<
 
 /// Run `repro check`.
 pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if args.rules {
+        let rules: Vec<_> = crate::check::Code::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.severity(), c.description()))
+            .collect();
+        if printer.json {
+            let list: Vec<_> = rules
+                .iter()
+                .map(|(code, sev, desc)| serde_json::json!({"code": code, "severity": sev, "description": desc}))
+                .collect();
+            printer.json(&list)?;
+        } else {
+            let mut out = String::new();
+            for (code, sev, desc) in rules {
+                let _ = writeln!(out, "{code:<24} {sev:<8} {desc}");
+            }
+            printer.out(&out)?;
+        }
+        return Ok(ExitStatus::Success);
+    }
     let roots = default_paths(args.paths);
     let (locks, failures) = load_all(&roots);
     let options = CheckOptions {

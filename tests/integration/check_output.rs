@@ -71,3 +71,8 @@ fn missing_path_exits_2_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("no/such/dir"));
 }
+
+#[test]
+fn rules_are_listed_with_their_explanation() {
+    insta::assert_snapshot!(run(&["check", "--rules"]));
+}
