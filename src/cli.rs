@@ -5,6 +5,7 @@
 
 mod check;
 mod fetch;
+mod pack;
 mod printer;
 mod store;
 
@@ -87,6 +88,9 @@ enum Command {
     /// Inspect the artifact store: rehash it, or export a wheelhouse from it
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Pack a directory into a zip or tar.gz deterministically: sorted members, mtimes at
+    /// SOURCE_DATE_EPOCH, normalized modes, no owners, no time or host extra fields
+    Pack(pack::PackArgs),
 }
 
 /// Where the artifact store is.
@@ -189,6 +193,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &printer),
         Command::Fetch(args) => fetch::run(args, &printer),
         Command::Store(cmd) => store::run(cmd, &printer),
+        Command::Pack(args) => pack::run(args, &printer),
     };
     match result {
         Ok(status) => status.into(),

@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod lockfile;
 pub mod metadata;
 pub mod model;
+pub mod pack;
 pub mod registry;
 pub mod resolve;
 pub mod store;
