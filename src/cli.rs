@@ -3,7 +3,9 @@
 //! `main` returns an [`ExitCode`]: 0 all good, 1 the check found something, 2 usage or runtime
 //! error. Commands return [`ExitStatus`]; errors travel as `anyhow` chains only at this edge.
 
+mod build;
 mod check;
+mod diff;
 mod fetch;
 mod pack;
 mod printer;
@@ -91,6 +93,12 @@ enum Command {
     /// Pack a directory into a zip or tar.gz deterministically: sorted members, mtimes at
     /// SOURCE_DATE_EPOCH, normalized modes, no owners, no time or host extra fields
     Pack(pack::PackArgs),
+    /// Build in a normalized environment from verified artifacts only, and record a manifest of
+    /// inputs, resolved set, environment and outputs
+    Build(build::BuildArgs),
+    /// Compare two manifests, archives, directories or files, naming every difference down to
+    /// the byte, inside archives
+    Diff(diff::DiffArgs),
 }
 
 /// Where the artifact store is.
@@ -194,6 +202,8 @@ pub fn main() -> ExitCode {
         Command::Fetch(args) => fetch::run(args, &printer),
         Command::Store(cmd) => store::run(cmd, &printer),
         Command::Pack(args) => pack::run(args, &printer),
+        Command::Build(args) => build::run(args, &printer),
+        Command::Diff(args) => diff::run(args, &printer),
     };
     match result {
         Ok(status) => status.into(),

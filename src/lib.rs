@@ -10,9 +10,11 @@
 pub mod archive;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod digest;
 pub mod fetch;
 pub mod lockfile;
+pub mod manifest;
 pub mod metadata;
 pub mod model;
 pub mod pack;

@@ -41,7 +41,7 @@ pub fn run(args: PackArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             "sha256": digest.sha256,
             "source_date_epoch": epoch,
         }))?;
-    } else {
+    } else if printer.verbosity >= crate::cli::printer::Verbosity::Default {
         printer.out(&format!(
             "packed {n} members into {} ({} bytes, sha256:{})\n",
             args.out.display(),
