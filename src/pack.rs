@@ -6,6 +6,7 @@
 //! modes 0644, or 0755 for executables and directories; uid/gid 0 and no owner names; no zip
 //! extra fields (no extended timestamps, no uid/gid fields); a fixed deflate level; a gzip
 //! header with MTIME 0, no file name and OS 255. Symlinks are stored as links, never followed.
+//! The archive file's own mtime is set to `SOURCE_DATE_EPOCH` as well.
 //! The output is written to a temp file beside it, fsynced, and renamed.
 
 use std::fs;
@@ -250,6 +251,12 @@ pub fn pack(dir: &Path, out: &Path, epoch: i64) -> Result<usize, PackError> {
             gz.finish().map_err(|e| archive_err(e.to_string()))?;
         }
     }
+    // The archive file itself carries the epoch too, so that a tree of packed outputs
+    // (`dist/`) records the same mtimes on every machine.
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch.max(0) as u64);
+    tmp.as_file()
+        .set_modified(when)
+        .map_err(io_err("cannot set the mtime of", tmp.path()))?;
     tmp.as_file()
         .sync_all()
         .map_err(io_err("cannot sync", tmp.path()))?;
