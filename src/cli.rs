@@ -5,7 +5,7 @@
 
 mod build;
 mod check;
-mod diff;
+pub(crate) mod diff;
 mod fetch;
 mod pack;
 mod printer;

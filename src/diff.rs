@@ -223,6 +223,18 @@ pub fn diff(a: &Path, b: &Path, options: &DiffOptions) -> Result<DiffReport, Dif
     })
 }
 
+/// Compare two paths under the location `loc`, appending to `out` (for callers that compare
+/// several pairs into one report).
+pub fn compare_paths(
+    a: &Path,
+    b: &Path,
+    loc: &str,
+    options: &DiffOptions,
+    out: &mut Vec<Difference>,
+) -> Result<(), DiffError> {
+    compare(a, b, loc, options, 0, out)
+}
+
 /// Join a location and a child name.
 pub(crate) fn join(loc: &str, name: &str, into_archive: bool) -> String {
     match (loc.is_empty(), into_archive) {

@@ -37,9 +37,141 @@ pub struct BuildArgs {
     /// Timestamp handed to the build [default: $SOURCE_DATE_EPOCH, else the last git commit time]
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<i64>,
+    /// Build twice locally, in two build paths with another umask, TZ, locale and environment
+    /// order, and diff the outputs (writes no manifest): see non-determinism before a second
+    /// machine does
+    #[arg(long, requires = "command")]
+    vary: bool,
     /// The build command, after `--`
     #[arg(last = true)]
     command: Vec<String>,
+}
+
+/// Run `command` in `dir` with `env` (in that order) under `umask`.
+fn run_command(
+    command: &[String],
+    dir: &Path,
+    env: &[(String, String)],
+    umask: &str,
+) -> anyhow::Result<std::process::ExitStatus> {
+    std::fs::create_dir_all(dir.join(".repro/home"))?;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask}; exec \"$@\""))
+        .arg("repro-build")
+        .args(command)
+        .current_dir(dir)
+        .env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.status()
+        .with_context(|| format!("cannot run `{}`", command.join(" ")))
+}
+
+/// Copy the build tree for a varied build: files are copied (the build may write them),
+/// wheelhouse entries hard-linked (read-only inputs); `.git`, `target`, `.repro/home` skipped.
+fn copy_tree(src: &Path, dst: &Path) -> anyhow::Result<()> {
+    let skip = |rel: &Path| {
+        rel.starts_with(".git") || rel.starts_with("target") || rel.starts_with(".repro/home")
+    };
+    for e in walkdir::WalkDir::new(src).follow_links(false).min_depth(1) {
+        let e = e?;
+        let rel = e.path().strip_prefix(src)?;
+        if skip(rel) {
+            continue;
+        }
+        let to = dst.join(rel);
+        let ft = e.file_type();
+        if ft.is_dir() {
+            std::fs::create_dir_all(&to)?;
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path())?, &to)?;
+        } else if rel.starts_with(".repro") {
+            if std::fs::hard_link(e.path(), &to).is_err() {
+                std::fs::copy(e.path(), &to)?;
+            }
+        } else {
+            std::fs::copy(e.path(), &to)?;
+        }
+    }
+    Ok(())
+}
+
+/// `--vary`: two builds in two paths under different conditions, then a diff of the outputs.
+fn vary(
+    args: &BuildArgs,
+    env: &[(String, String)],
+    build_dir: &Path,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let root = tempfile::Builder::new().prefix("repro-vary-").tempdir()?;
+    let a = root.path().join("a");
+    let b = root.path().join("b/a/much/deeper/build/path");
+    for d in [&a, &b] {
+        std::fs::create_dir_all(d)?;
+        copy_tree(build_dir, d)?;
+    }
+    // The second build: another umask, time zone and locale, the environment in reverse order.
+    // (Listing directories in another order needs a file system such as disorderfs; not here.)
+    let mut varied: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "TZ" => (k.clone(), "Etc/GMT-14".to_string()),
+            "LC_ALL" | "LANG" => (k.clone(), "C".to_string()),
+            "HOME" => (k.clone(), b.join(".repro/home").display().to_string()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    varied.reverse();
+    let home_a: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| {
+            if k == "HOME" {
+                (k.clone(), a.join(".repro/home").display().to_string())
+            } else {
+                (k.clone(), v.clone())
+            }
+        })
+        .collect();
+    for (dir, env, umask) in [(&a, &home_a, "022"), (&b, &varied, "002")] {
+        let status = run_command(&args.command, dir, env, umask)?;
+        if !status.success() {
+            printer.error(
+                &format!("the build command failed in `{}` ({status})", dir.display()),
+                None,
+            );
+            return Ok(ExitStatus::Error);
+        }
+    }
+    let options = crate::diff::DiffOptions::default();
+    let mut differences = Vec::new();
+    for o in &args.outputs {
+        crate::diff::compare_paths(&a.join(o), &b.join(o), o, &options, &mut differences)?;
+    }
+    let report = crate::diff::DiffReport {
+        schema: crate::diff::REPORT_SCHEMA,
+        a: a.clone(),
+        b: b.clone(),
+        identical: differences.is_empty(),
+        differences,
+    };
+    if printer.json {
+        printer.json(&report)?;
+    } else if report.identical {
+        printer.out(&format!(
+            "reproducible under variation: {} output{} identical across two build paths, umask 022/002, TZ UTC/Etc/GMT-14, locale C.UTF-8/C and reversed environment order\n",
+            args.outputs.len(),
+            if args.outputs.len() == 1 { "" } else { "s" }
+        ))?;
+    } else {
+        printer.out(&crate::cli::diff::render(&report, printer))?;
+    }
+    Ok(if report.identical {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 /// The normalized environment: (what the command gets, what the manifest records). Host-specific
@@ -164,7 +296,7 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         );
         return Ok(ExitStatus::Error);
     };
-    let Some(locks) = load_all_or_report(args.locks, printer) else {
+    let Some(locks) = load_all_or_report(args.locks.clone(), printer) else {
         return Ok(ExitStatus::Error);
     };
     // 1. Resolve into the store (offline when the store already holds everything).
@@ -234,17 +366,11 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     // 3. Run the command.
     let wheelhouse = args.wheelhouse.display().to_string();
     let (env, recorded) = environment(epoch, &wheelhouse, &target, &build_dir);
+    if args.vary {
+        return vary(&args, &env, &build_dir, printer);
+    }
     if !args.command.is_empty() {
-        std::fs::create_dir_all(build_dir.join(".repro/home"))?;
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg("umask 022; exec \"$@\"")
-            .arg("repro-build")
-            .args(&args.command)
-            .env_clear()
-            .envs(env)
-            .status()
-            .with_context(|| format!("cannot run `{}`", args.command.join(" ")))?;
+        let status = run_command(&args.command, &build_dir, &env, "022")?;
         if !status.success() {
             printer.error(
                 &format!(

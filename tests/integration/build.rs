@@ -175,3 +175,60 @@ fn two_builds_in_two_paths_agree_and_a_changed_byte_is_named() {
         "{text}"
     );
 }
+
+#[test]
+fn vary_exposes_a_build_that_depends_on_umask_time_zone_and_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("requirements.txt"), "").unwrap();
+    let run = |script: &str| {
+        repro()
+            .current_dir(dir)
+            .args([
+                "build",
+                "requirements.txt",
+                "--target",
+                "lambda-python3.12-x86_64",
+                "--source-date-epoch",
+                "1700000000",
+            ])
+            .args(["--offline", "--store"])
+            .arg(dir.join("store"))
+            .args(["--output", "out", "--vary", "--", "sh", "-c", script])
+            .output()
+            .unwrap()
+    };
+    let out = run(
+        "rm -rf out; mkdir out; umask > out/umask.txt; echo \"$TZ\" > out/tz.txt; pwd > out/where.txt; echo same > out/same.txt",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "out/umask.txt",
+        "-0022",
+        "+0002",
+        "out/tz.txt",
+        "+Etc/GMT-14",
+        "out/where.txt",
+        "mode 644 in A, 664 in B",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    assert!(!text.contains("out/same.txt\n  content"), "{text}");
+    let out = run(
+        "rm -rf out; mkdir out; echo same > out/same.txt; chmod 644 out/same.txt; touch -d @1700000000 out/same.txt",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("reproducible under variation"), "{text}");
+}
