@@ -298,8 +298,8 @@ pub(crate) fn compare(
     Ok(())
 }
 
-/// Whether two files of equal length hold the same bytes: a streaming comparison, cheaper than
-/// hashing both, that stops at the first difference.
+/// Whether two files of equal length hold the same bytes: a streaming comparison through two
+/// cache-sized buffers that stops at the first difference, cheaper than hashing both.
 fn same_bytes(a: &Path, b: &Path) -> Result<bool, DiffError> {
     use std::io::Read;
     fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -316,7 +316,7 @@ fn same_bytes(a: &Path, b: &Path) -> Result<bool, DiffError> {
         std::fs::File::open(a).map_err(io_error(a))?,
         std::fs::File::open(b).map_err(io_error(b))?,
     );
-    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    let (mut ba, mut bb) = (vec![0u8; 256 * 1024], vec![0u8; 256 * 1024]);
     loop {
         let n = read_full(&mut fa, &mut ba).map_err(io_error(a))?;
         let m = read_full(&mut fb, &mut bb).map_err(io_error(b))?;

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::archive::{ArchiveFormat, Member, MemberKind, walk};
+use crate::archive::{ArchiveFormat, Member, MemberKind};
 use crate::diff::bytes::{content_difference, preview};
 use crate::diff::{DiffError, DiffOptions, Difference, Kind, compare, io_error, join};
 
@@ -62,6 +62,133 @@ fn zip_fields(path: &Path) -> Result<(HashMap<String, ZipFields>, String), DiffE
         );
     }
     Ok((out, archive_comment))
+}
+
+fn zip_error(path: &Path, e: zip::result::ZipError) -> DiffError {
+    DiffError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Whether two readers yield the same bytes (streaming, stops at the first difference).
+fn streams_equal(mut a: impl Read, mut b: impl Read) -> std::io::Result<bool> {
+    let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let n = read_full(&mut a, &mut ba)?;
+        let m = read_full(&mut b, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// The members of a zip from its central directory alone, without inflating anything, with the
+/// walker's checks on names (absolute or `..` paths, duplicates, member count, declared sizes);
+/// link targets are read from the (small) link members. Contents are compared lazily.
+fn zip_listing(path: &Path, limits: &crate::archive::WalkLimits) -> Result<Vec<Member>, DiffError> {
+    let f = File::open(path).map_err(io_error(path))?;
+    let mut z = zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zip_error(path, e))?;
+    let unsafe_member = |member: &str, detail: String| -> DiffError {
+        crate::archive::ArchiveError::Unsafe {
+            path: path.to_path_buf(),
+            member: member.to_string(),
+            detail,
+        }
+        .into()
+    };
+    if z.len() > limits.max_members {
+        return Err(unsafe_member(
+            "",
+            format!(
+                "{} members, more than the limit of {}",
+                z.len(),
+                limits.max_members
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(z.len());
+    let mut out = Vec::with_capacity(z.len());
+    for i in 0..z.len() {
+        let (name, kind, size, mode, mtime) = {
+            let e = z.by_index_raw(i).map_err(|e| zip_error(path, e))?;
+            let name = String::from_utf8_lossy(e.name_raw()).into_owned();
+            let kind = if e.is_dir() {
+                MemberKind::Dir
+            } else if e.is_symlink() {
+                MemberKind::Symlink
+            } else {
+                MemberKind::File
+            };
+            let mtime = e
+                .last_modified()
+                .map(|t| {
+                    crate::archive::days_from_civil(
+                        t.year() as i64,
+                        t.month() as i64,
+                        t.day() as i64,
+                    ) * 86_400
+                        + t.hour() as i64 * 3600
+                        + t.minute() as i64 * 60
+                        + t.second() as i64
+                })
+                .unwrap_or(0);
+            (
+                name,
+                kind,
+                e.size(),
+                e.unix_mode().unwrap_or(0) & 0o7777,
+                mtime,
+            )
+        };
+        if let Some(why) = crate::archive::unsafe_path(&name) {
+            return Err(unsafe_member(&name, why.into()));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(unsafe_member(&name, "duplicate member name".into()));
+        }
+        if size > limits.max_member_bytes {
+            return Err(unsafe_member(
+                &name,
+                format!("declares {size} bytes, more than the member limit"),
+            ));
+        }
+        let link = if kind == MemberKind::Symlink {
+            let mut target = String::new();
+            z.by_index(i)
+                .map_err(|e| zip_error(path, e))?
+                .take(4096)
+                .read_to_string(&mut target)
+                .map_err(io_error(path))?;
+            Some(target)
+        } else {
+            None
+        };
+        out.push(Member {
+            path: name,
+            kind,
+            size,
+            mode,
+            mtime,
+            sha256: None,
+            link,
+        });
+    }
+    Ok(out)
 }
 
 /// Decode zip extra fields into named values: `UT` (extended timestamp) and `ux` (Info-ZIP
@@ -153,6 +280,9 @@ fn read_tar_member(
 /// Reads one member's bytes (`None` when larger than the cap).
 type ReadMember<'a> = &'a dyn Fn(&str) -> Result<Option<Vec<u8>>, DiffError>;
 /// Compares the bytes of one member that differs.
+/// Whether two members (of the same name and kind) hold the same content.
+type SameContent<'a> = &'a mut dyn FnMut(&Member, &Member) -> Result<bool, DiffError>;
+/// Compares the bytes of one member that differs.
 type CompareContent<'a> =
     &'a mut dyn FnMut(&str, &[u8], &[u8], &mut Vec<Difference>) -> Result<(), DiffError>;
 
@@ -174,6 +304,7 @@ fn compare_members(
     out: &mut Vec<Difference>,
     read_a: ReadMember<'_>,
     read_b: ReadMember<'_>,
+    same: SameContent<'_>,
     content: CompareContent<'_>,
     fields: &mut dyn FnMut(&str, &mut Vec<Difference>),
 ) -> Result<(), DiffError> {
@@ -263,7 +394,7 @@ fn compare_members(
                 ),
             ));
         }
-        if a.sha256 != b.sha256 {
+        if !same(a, b)? {
             match (read_a(name)?, read_b(name)?) {
                 (Some(da), Some(db)) => content(&here, &da, &db, out)?,
                 _ => out.push(Difference::new(
@@ -331,8 +462,8 @@ pub fn compare_zips(
     depth: usize,
     out: &mut Vec<Difference>,
 ) -> Result<(), DiffError> {
-    let ma = walk(a, &options.limits)?;
-    let mb = walk(b, &options.limits)?;
+    let ma = zip_listing(a, &options.limits)?;
+    let mb = zip_listing(b, &options.limits)?;
     let (fa, ca) = zip_fields(a)?;
     let (fb, cb) = zip_fields(b)?;
     if ca != cb {
@@ -343,10 +474,56 @@ pub fn compare_zips(
         ));
     }
     let cap = options.max_member_bytes;
-    let sha_a: HashMap<&str, &Option<String>> =
-        ma.iter().map(|m| (m.path.as_str(), &m.sha256)).collect();
-    let sha_b: HashMap<&str, &Option<String>> =
-        mb.iter().map(|m| (m.path.as_str(), &m.sha256)).collect();
+    let open = |p: &Path| -> Result<zip::ZipArchive<BufReader<File>>, DiffError> {
+        let f = File::open(p).map_err(io_error(p))?;
+        zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zip_error(p, e))
+    };
+    let (mut za, mut zb) = (open(a)?, open(b)?);
+    let verdicts: std::cell::RefCell<HashMap<String, bool>> = Default::default();
+    // The listing is in central-directory order, so a member's position is its index.
+    let index_a: HashMap<&str, usize> = ma
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.path.as_str(), i))
+        .collect();
+    let index_b: HashMap<&str, usize> = mb
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.path.as_str(), i))
+        .collect();
+    let mut same = |x: &Member, y: &Member| -> Result<bool, DiffError> {
+        let (Some(fx), Some(fy)) = (fa.get(&x.path), fb.get(&y.path)) else {
+            return Ok(false);
+        };
+        let equal = if x.kind != MemberKind::File {
+            true
+        } else if fx.crc != fy.crc || x.size != y.size {
+            false
+        } else {
+            // Equal compressed bytes decompress to equal content: no need to inflate.
+            let raw_equal = fx.method == fy.method
+                && fx.compressed == fy.compressed
+                && streams_equal(
+                    za.by_index_raw(index_a[x.path.as_str()])
+                        .map_err(|e| zip_error(a, e))?,
+                    zb.by_index_raw(index_b[y.path.as_str()])
+                        .map_err(|e| zip_error(b, e))?,
+                )
+                .map_err(io_error(a))?;
+            raw_equal
+                || streams_equal(
+                    za.by_index(index_a[x.path.as_str()])
+                        .map_err(|e| zip_error(a, e))?
+                        .take(options.limits.max_member_bytes),
+                    zb.by_index(index_b[y.path.as_str()])
+                        .map_err(|e| zip_error(b, e))?
+                        .take(options.limits.max_member_bytes),
+                )
+                .map_err(io_error(a))?
+        };
+        verdicts.borrow_mut().insert(x.path.clone(), equal);
+        Ok(equal)
+    };
     compare_members(
         &ma,
         &mb,
@@ -355,13 +532,14 @@ pub fn compare_zips(
         out,
         &|n| read_zip_member(a, n, cap),
         &|n| read_zip_member(b, n, cap),
+        &mut same,
         &mut |here, da, db, out| member_content(here, da, db, options, depth, out),
         &mut |name, out| {
             let (Some(x), Some(y)) = (fa.get(name), fb.get(name)) else {
                 return;
             };
             let here = join(loc, name, true);
-            let same_content = sha_a.get(name) == sha_b.get(name);
+            let same_content = verdicts.borrow().get(name).copied().unwrap_or(false);
             if x.method != y.method {
                 out.push(Difference::new(
                     &here,
@@ -560,6 +738,7 @@ pub fn compare_tars(
         out,
         &|n| read_tar_member(a, gza, n, cap),
         &|n| read_tar_member(b, gzb, n, cap),
+        &mut |x, y| Ok(x.sha256 == y.sha256),
         &mut |here, da, db, out| member_content(here, da, db, options, depth, out),
         &mut |name, out| {
             let (Some(x), Some(y)) = (ta.get(name), tb.get(name)) else {
