@@ -468,3 +468,136 @@ fn manifests_of_another_schema_are_refused() {
         "{d:?}"
     );
 }
+
+fn manifest(edit: impl FnOnce(&mut repro::manifest::Build)) -> repro::manifest::Manifest {
+    use repro::manifest::{Build, Host, InputFile, Manifest, Output, Resolved};
+    use std::collections::BTreeMap;
+    let mut build = Build {
+        tool: BTreeMap::from([
+            ("name".into(), "repro".into()),
+            ("version".into(), "0.1.0".into()),
+        ]),
+        target: "cp312-manylinux_2_34_x86_64".into(),
+        source_date_epoch: 1_700_000_000,
+        environment: BTreeMap::from([("TZ".into(), "UTC".into())]),
+        toolchains: BTreeMap::from([("python".into(), "Python 3.12.1".into())]),
+        inputs: vec![InputFile {
+            path: "fn/requirements.txt".into(),
+            sha256: "aa".into(),
+        }],
+        resolved: vec![Resolved {
+            ecosystem: "pypi".into(),
+            name: "six".into(),
+            version: "1.17.0".into(),
+            filename: "six-1.17.0-py2.py3-none-any.whl".into(),
+            sha256: "11".into(),
+            blake3: "22".into(),
+            size: 11050,
+        }],
+        command: vec!["make".into()],
+        outputs: vec![Output {
+            path: "dist/fn.zip".into(),
+            kind: "archive".into(),
+            size: 10,
+            sha256: "33".into(),
+            members: vec![repro::archive::Member {
+                path: "app.py".into(),
+                kind: repro::archive::MemberKind::File,
+                size: 5,
+                mode: 0o644,
+                mtime: 1_700_000_000,
+                sha256: Some("44".into()),
+                link: None,
+            }],
+        }],
+    };
+    edit(&mut build);
+    let host = Host {
+        hostname: "h".into(),
+        started: 1,
+        duration_ms: 2,
+        build_dir: "/b".into(),
+    };
+    Manifest::new(build, host)
+}
+
+#[test]
+fn manifest_sections_are_compared_with_their_own_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&a, serde_json::to_vec_pretty(&manifest(|_| {})).unwrap()).unwrap();
+    // The host section differs, and nothing else: identical.
+    let mut other_host = manifest(|_| {});
+    other_host.host.hostname = "second-machine".into();
+    std::fs::write(&b, serde_json::to_vec_pretty(&other_host).unwrap()).unwrap();
+    assert_eq!(diff_json(&a, &b, &[]).0, 0);
+    let changed = manifest(|m| {
+        m.tool.insert("version".into(), "0.2.0".into());
+        m.target = "cp312-manylinux_2_34_aarch64".into();
+        m.environment.insert("TZ".into(), "Asia/Tokyo".into());
+        m.toolchains.insert("python".into(), "Python 3.12.2".into());
+        m.inputs[0].sha256 = "ab".into();
+        m.command = vec!["make".into(), "all".into()];
+        m.resolved[0].sha256 = "99".into();
+        m.resolved.push(repro::manifest::Resolved {
+            name: "idna".into(),
+            filename: "idna-3.10-py3-none-any.whl".into(),
+            ..m.resolved[0].clone()
+        });
+        m.outputs[0].sha256 = "34".into();
+        m.outputs[0].members[0].sha256 = Some("45".into());
+        m.outputs[0].members[0].mode = 0o755;
+    });
+    std::fs::write(&b, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
+    let (code, d) = diff_json(&a, &b, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        kinds(&d),
+        vec![
+            ("tool.version", "tool"),
+            ("target", "target"),
+            ("environment.TZ", "environment"),
+            ("toolchains.python", "toolchain"),
+            ("inputs.fn/requirements.txt", "input"),
+            ("command", "command"),
+            (
+                "resolved/pypi/six-1.17.0-py2.py3-none-any.whl",
+                "resolved-changed"
+            ),
+            ("resolved/pypi/idna-3.10-py3-none-any.whl", "resolved-added"),
+            ("dist/fn.zip!/app.py", "content"),
+            ("dist/fn.zip!/app.py", "mode"),
+        ]
+    );
+    // Swapped sides: the added artifact is removed.
+    let (_, d) = diff_json(&b, &a, &[]);
+    assert!(kinds(&d).contains(&(
+        "resolved/pypi/idna-3.10-py3-none-any.whl",
+        "resolved-removed"
+    )));
+}
+
+#[test]
+fn an_edited_manifest_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let m = manifest(|_| {});
+    std::fs::write(&a, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let mut forged = m.clone();
+    forged.build.resolved[0].sha256 = "ff".into();
+    std::fs::write(&b, serde_json::to_vec_pretty(&forged).unwrap()).unwrap();
+    let (code, d) = diff_json(&a, &b, &[]);
+    assert_eq!(code, 2);
+    assert!(d[0].2.contains("does not match its build section"), "{d:?}");
+}
+
+#[test]
+fn a_file_against_a_directory_is_an_entry_type_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::create_dir_all(dir.path().join("b/x")).unwrap();
+    std::fs::write(dir.path().join("a/x"), "file\n").unwrap();
+    let (code, d) = diff_json(&dir.path().join("a"), &dir.path().join("b"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(kinds(&d), vec![("x", "entry-type")]);
+}
