@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::archive::{ArchiveError, ArchiveFormat, WalkLimits};
 
 pub use bytes::{hex_window, is_text, text_diff};
+pub(crate) use tree::{mode as tree_mode, mtime as tree_mtime, walk_tree};
 
 /// Version of the JSON document `repro diff --json` prints.
 pub const REPORT_SCHEMA: &str = "repro.diff/v1";
@@ -298,33 +299,10 @@ pub(crate) fn compare(
     Ok(())
 }
 
-/// Whether two files of equal length hold the same bytes: a streaming comparison through two
-/// cache-sized buffers that stops at the first difference, cheaper than hashing both.
+/// Whether two files of equal length hold the same bytes: a streaming comparison that stops at
+/// the first difference, cheaper than hashing both.
 fn same_bytes(a: &Path, b: &Path) -> Result<bool, DiffError> {
-    use std::io::Read;
-    fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-        let mut n = 0;
-        while n < buf.len() {
-            match f.read(&mut buf[n..])? {
-                0 => break,
-                k => n += k,
-            }
-        }
-        Ok(n)
-    }
-    let (mut fa, mut fb) = (
-        std::fs::File::open(a).map_err(io_error(a))?,
-        std::fs::File::open(b).map_err(io_error(b))?,
-    );
-    let (mut ba, mut bb) = (vec![0u8; 256 * 1024], vec![0u8; 256 * 1024]);
-    loop {
-        let n = read_full(&mut fa, &mut ba).map_err(io_error(a))?;
-        let m = read_full(&mut fb, &mut bb).map_err(io_error(b))?;
-        if n != m || ba[..n] != bb[..m] {
-            return Ok(false);
-        }
-        if n == 0 {
-            return Ok(true);
-        }
-    }
+    let fa = std::fs::File::open(a).map_err(io_error(a))?;
+    let fb = std::fs::File::open(b).map_err(io_error(b))?;
+    bytes::streams_equal(fa, fb).map_err(io_error(a))
 }

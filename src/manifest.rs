@@ -207,42 +207,9 @@ pub fn describe_output(path: &Path, given: &str, limits: &WalkLimits) -> Result<
 
 fn tree_members(root: &Path) -> Result<Vec<Member>, DiffError> {
     let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .min_depth(1)
-        .sort_by_file_name()
-    {
-        let e = e.map_err(|e| DiffError::Io {
-            path: e.path().unwrap_or(root).to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("file system loop")),
-        })?;
-        let meta = e
-            .path()
-            .symlink_metadata()
-            .map_err(crate::diff::io_error(e.path()))?;
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .expect("under root")
-            .to_string_lossy()
-            .replace('\\', "/");
-        #[cfg(unix)]
-        let mode = {
-            use std::os::unix::fs::PermissionsExt;
-            meta.permissions().mode() & 0o7777
-        };
-        #[cfg(not(unix))]
-        let mode = 0;
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+    for (rel, path, meta) in crate::diff::walk_tree(root)? {
         let (kind, sha256, link, size) = if meta.file_type().is_symlink() {
-            let target = std::fs::read_link(e.path()).map_err(crate::diff::io_error(e.path()))?;
+            let target = std::fs::read_link(&path).map_err(crate::diff::io_error(&path))?;
             (
                 MemberKind::Symlink,
                 None,
@@ -252,16 +219,16 @@ fn tree_members(root: &Path) -> Result<Vec<Member>, DiffError> {
         } else if meta.is_dir() {
             (MemberKind::Dir, None, None, 0)
         } else {
-            let f = std::fs::File::open(e.path()).map_err(crate::diff::io_error(e.path()))?;
-            let d = crate::digest::hash_reader(f, &[]).map_err(crate::diff::io_error(e.path()))?;
+            let f = std::fs::File::open(&path).map_err(crate::diff::io_error(&path))?;
+            let d = crate::digest::hash_reader(f, &[]).map_err(crate::diff::io_error(&path))?;
             (MemberKind::File, Some(d.sha256), None, d.size)
         };
         out.push(Member {
             path: rel,
             kind,
             size,
-            mode,
-            mtime,
+            mode: crate::diff::tree_mode(&meta),
+            mtime: crate::diff::tree_mtime(&meta),
             sha256,
             link,
         });

@@ -6,7 +6,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::archive::{ArchiveFormat, Member, MemberKind};
-use crate::diff::bytes::{content_difference, preview};
+use crate::diff::bytes::{content_difference, preview, streams_equal};
 use crate::diff::{DiffError, DiffOptions, Difference, Kind, compare, io_error, join};
 
 /// Zip fields of one member that the walker does not report.
@@ -69,32 +69,6 @@ fn zip_error(path: &Path, e: zip::result::ZipError) -> DiffError {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     }
-}
-
-/// Whether two readers yield the same bytes (streaming, stops at the first difference).
-fn streams_equal(mut a: impl Read, mut b: impl Read) -> std::io::Result<bool> {
-    let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
-    loop {
-        let n = read_full(&mut a, &mut ba)?;
-        let m = read_full(&mut b, &mut bb)?;
-        if n != m || ba[..n] != bb[..m] {
-            return Ok(false);
-        }
-        if n == 0 {
-            return Ok(true);
-        }
-    }
-}
-
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// The members of a zip from its central directory alone, without inflating anything, with the

@@ -1,6 +1,7 @@
 //! Content differences: a unified diff for text, a hex window for binaries.
 
 use std::fmt::Write as _;
+use std::io::Read;
 use std::time::Duration;
 
 use crate::diff::{DiffOptions, Difference, Kind};
@@ -101,6 +102,32 @@ pub fn content_difference(loc: &str, a: &[u8], b: &[u8], options: &DiffOptions) 
         hex_window(a, b)
     };
     Difference::new(loc, Kind::Content, summary).with_detail(Some(detail))
+}
+
+/// Whether two readers yield the same bytes (streaming, stops at the first difference).
+pub(crate) fn streams_equal(mut a: impl Read, mut b: impl Read) -> std::io::Result<bool> {
+    let (mut ba, mut bb) = (vec![0u8; 256 * 1024], vec![0u8; 256 * 1024]);
+    loop {
+        let n = read_full(&mut a, &mut ba)?;
+        let m = read_full(&mut b, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// A bounded preview of an added or removed member.

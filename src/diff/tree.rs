@@ -13,8 +13,10 @@ struct Entry {
     meta: Metadata,
 }
 
-fn list(root: &Path) -> Result<BTreeMap<String, Entry>, DiffError> {
-    let mut out = BTreeMap::new();
+/// Every entry under `root` (not following links), in file-name order, with its `/`-separated
+/// relative path and its own metadata.
+pub(crate) fn walk_tree(root: &Path) -> Result<Vec<(String, PathBuf, Metadata)>, DiffError> {
+    let mut out = Vec::new();
     for e in walkdir::WalkDir::new(root)
         .follow_links(false)
         .min_depth(1)
@@ -33,15 +35,16 @@ fn list(root: &Path) -> Result<BTreeMap<String, Entry>, DiffError> {
             .to_string_lossy()
             .replace('\\', "/");
         let meta = e.path().symlink_metadata().map_err(io_error(e.path()))?;
-        out.insert(
-            rel,
-            Entry {
-                path: e.path().to_path_buf(),
-                meta,
-            },
-        );
+        out.push((rel, e.path().to_path_buf(), meta));
     }
     Ok(out)
+}
+
+fn list(root: &Path) -> Result<BTreeMap<String, Entry>, DiffError> {
+    Ok(walk_tree(root)?
+        .into_iter()
+        .map(|(rel, path, meta)| (rel, Entry { path, meta }))
+        .collect())
 }
 
 fn kind(m: &Metadata) -> &'static str {
@@ -58,7 +61,7 @@ fn kind(m: &Metadata) -> &'static str {
 }
 
 #[cfg(unix)]
-fn mode(m: &Metadata) -> u32 {
+pub(crate) fn mode(m: &Metadata) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     m.permissions().mode() & 0o7777
 }
@@ -68,7 +71,7 @@ fn mode(_: &Metadata) -> u32 {
     0
 }
 
-fn mtime(m: &Metadata) -> i64 {
+pub(crate) fn mtime(m: &Metadata) -> i64 {
     m.modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
