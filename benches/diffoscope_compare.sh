@@ -54,6 +54,36 @@ ux = lambda uid: struct.pack("<HHBBIBI", 0x7875, 11, 1, 4, uid, 4, uid)
 rewrite(f"{work}/uid0.whl", extra=ux(0))
 rewrite(f"{work}/uid1000.whl", extra=ux(1000))
 print("changed member:", first_py.filename)
+
+# Small pairs, one per difference kind.
+import gzip, io, tarfile
+def small(dst, mode=0o644, year=2020, extra_member=False, comment=b"", member_comment=b""):
+    with zipfile.ZipFile(dst, "w") as z:
+        z.comment = comment
+        i = zipfile.ZipInfo("pkg/mod.py", (year, 1, 1, 0, 0, 0))
+        i.external_attr = (0o100000 | mode) << 16
+        i.comment = member_comment
+        z.writestr(i, b"x = 1\n")
+        if extra_member:
+            z.writestr(zipfile.ZipInfo("pkg/new.py", (2020, 1, 1, 0, 0, 0)), b"print('new')\n")
+small(f"{work}/s-base.zip")
+small(f"{work}/s-mode.zip", mode=0o755)
+small(f"{work}/s-mtime.zip", year=2021)
+small(f"{work}/s-added.zip", extra_member=True)
+small(f"{work}/s-comment.zip", comment=b"built on laptop")
+small(f"{work}/s-mcomment.zip", member_comment=b"hi")
+def tgz(dst, mtime=0, uid=0, fmt=tarfile.USTAR_FORMAT):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=fmt) as t:
+        ti = tarfile.TarInfo("pkg-1.0/setup.py"); ti.size = 8; ti.uid = uid; ti.mtime = 1600000000
+        t.addfile(ti, io.BytesIO(b"setup()\n"))
+    with open(dst, "wb") as f:
+        with gzip.GzipFile(fileobj=f, mode="wb", mtime=mtime, filename="") as g:
+            g.write(raw.getvalue())
+tgz(f"{work}/t-base.tar.gz")
+tgz(f"{work}/t-gzmtime.tar.gz", mtime=1700000000)
+tgz(f"{work}/t-uid.tar.gz", uid=1000)
+tgz(f"{work}/t-gnu.tar.gz", fmt=tarfile.GNU_FORMAT)
 PY
 t() { python3 -c 'import subprocess,sys,time; t=time.perf_counter(); r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL); print(f"{time.perf_counter()-t:.3f}")' "$@"; }
 row() {
@@ -70,3 +100,20 @@ row "one member changed" base6.whl changed.whl
 row "recompressed (level 6 vs 9)" base6.whl level9.whl
 row "two members swapped" base6.whl swapped.whl
 row "ux uid 0 vs 1000" uid0.whl uid1000.whl
+
+echo "== one pair per difference kind: does each tool report it?"
+kind() {
+    local name=$1 a=$2 b=$3
+    local r d
+    r=$("$REPRO" diff "$WORK/$a" "$WORK/$b" | grep -E '^  [a-z-]+:' | sed 's/^  //' | tr '\n' ';' || true)
+    d=$( (diffoscope --no-progress "$WORK/$a" "$WORK/$b" || true) | grep -cE '^[│├ ]*[-+]' || true)
+    printf '%-22s repro: %s\n%-22s diffoscope: %s changed lines\n' "$name" "${r:-nothing}" "" "$d"
+}
+kind "mode" s-base.zip s-mode.zip
+kind "mtime" s-base.zip s-mtime.zip
+kind "added member" s-base.zip s-added.zip
+kind "archive comment" s-base.zip s-comment.zip
+kind "member comment" s-base.zip s-mcomment.zip
+kind "gzip MTIME" t-base.tar.gz t-gzmtime.tar.gz
+kind "tar uid" t-base.tar.gz t-uid.tar.gz
+kind "tar format" t-base.tar.gz t-gnu.tar.gz
