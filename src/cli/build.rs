@@ -98,6 +98,41 @@ fn copy_tree(src: &Path, dst: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A disorderfs mount that shuffles directory entries, unmounted on drop.
+struct Disorderfs {
+    mountpoint: PathBuf,
+}
+
+impl Disorderfs {
+    /// Mount `src` at `mountpoint`, or `None` when disorderfs is not installed or FUSE refuses.
+    fn mount(src: &Path, mountpoint: &Path) -> Option<Disorderfs> {
+        let status = Command::new("disorderfs")
+            .args(["--shuffle-dirents=yes", "--multi-user=no", "--quiet"])
+            .arg(src)
+            .arg(mountpoint)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Disorderfs {
+            mountpoint: mountpoint.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for Disorderfs {
+    fn drop(&mut self) {
+        let unmounted = Command::new("fusermount")
+            .arg("-u")
+            .arg(&self.mountpoint)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unmounted {
+            let _ = Command::new("umount").arg(&self.mountpoint).status();
+        }
+    }
+}
+
 /// `--vary`: two builds in two paths under different conditions, then a diff of the outputs.
 fn vary(
     args: &BuildArgs,
@@ -107,13 +142,25 @@ fn vary(
 ) -> anyhow::Result<ExitStatus> {
     let root = tempfile::Builder::new().prefix("repro-vary-").tempdir()?;
     let a = root.path().join("a");
-    let b = root.path().join("b/a/much/deeper/build/path");
-    for d in [&a, &b] {
+    let b_src = root.path().join("b-src");
+    for d in [&a, &b_src] {
         std::fs::create_dir_all(d)?;
         copy_tree(build_dir, d)?;
     }
+    // The second build runs in a deeper path, through disorderfs where it is installed, so that
+    // directories list their entries in a shuffled order.
+    let b = root.path().join("b/a/much/deeper/build/path");
+    std::fs::create_dir_all(&b)?;
+    let shuffled = Disorderfs::mount(&b_src, &b);
+    let b = if shuffled.is_some() {
+        b
+    } else {
+        std::fs::remove_dir_all(root.path().join("b"))?;
+        std::fs::create_dir_all(b.parent().expect("nested"))?;
+        std::fs::rename(&b_src, &b)?;
+        b
+    };
     // The second build: another umask, time zone and locale, the environment in reverse order.
-    // (Listing directories in another order needs a file system such as disorderfs; not here.)
     let mut varied: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| match k.as_str() {
@@ -149,6 +196,8 @@ fn vary(
     for o in &args.outputs {
         crate::diff::compare_paths(&a.join(o), &b.join(o), o, &options, &mut differences)?;
     }
+    let shuffled_used = shuffled.is_some();
+    drop(shuffled);
     let report = crate::diff::DiffReport {
         schema: crate::diff::REPORT_SCHEMA,
         a: a.clone(),
@@ -160,9 +209,10 @@ fn vary(
         printer.json(&report)?;
     } else if report.identical {
         printer.out(&format!(
-            "reproducible under variation: {} output{} identical across two build paths, umask 022/002, TZ UTC/Etc/GMT-14, locale C.UTF-8/C and reversed environment order\n",
+            "reproducible under variation: {} output{} identical across two build paths, umask 022/002, TZ UTC/Etc/GMT-14, locale C.UTF-8/C, reversed environment order and {}\n",
             args.outputs.len(),
-            if args.outputs.len() == 1 { "" } else { "s" }
+            if args.outputs.len() == 1 { "" } else { "s" },
+            if shuffled_used { "shuffled directory order (disorderfs)" } else { "the same directory order (install disorderfs to vary it)" }
         ))?;
     } else {
         printer.out(&crate::cli::diff::render(&report, printer))?;
