@@ -248,7 +248,8 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     )
 }
 
-fn zip_mtime(dt: Option<zip::DateTime>) -> i64 {
+/// A zip timestamp as seconds since the Unix epoch (zip times carry no zone: read as UTC).
+pub(crate) fn zip_mtime(dt: Option<zip::DateTime>) -> i64 {
     dt.map(|t| {
         days_from_civil(t.year() as i64, t.month() as i64, t.day() as i64) * 86_400
             + t.hour() as i64 * 3600

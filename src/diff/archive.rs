@@ -108,19 +108,7 @@ fn zip_listing(path: &Path, limits: &crate::archive::WalkLimits) -> Result<Vec<M
             } else {
                 MemberKind::File
             };
-            let mtime = e
-                .last_modified()
-                .map(|t| {
-                    crate::archive::days_from_civil(
-                        t.year() as i64,
-                        t.month() as i64,
-                        t.day() as i64,
-                    ) * 86_400
-                        + t.hour() as i64 * 3600
-                        + t.minute() as i64 * 60
-                        + t.second() as i64
-                })
-                .unwrap_or(0);
+            let mtime = crate::archive::zip_mtime(e.last_modified());
             (
                 name,
                 kind,
@@ -316,35 +304,29 @@ fn compare_members(
             ),
         ));
     }
-    for m in ma.iter().filter(|m| !ib.contains_key(m.path.as_str())) {
-        let data = if m.kind == MemberKind::File {
-            read_a(&m.path)?
-        } else {
-            None
-        };
-        out.push(
-            Difference::new(
-                join(loc, &m.path, true),
-                Kind::Removed,
-                format!("only in A ({} bytes)", m.size),
-            )
-            .with_detail(data.map(|d| preview(&d, options.max_lines))),
-        );
-    }
-    for m in mb.iter().filter(|m| !ia.contains_key(m.path.as_str())) {
-        let data = if m.kind == MemberKind::File {
-            read_b(&m.path)?
-        } else {
-            None
-        };
-        out.push(
-            Difference::new(
-                join(loc, &m.path, true),
-                Kind::Added,
-                format!("only in B ({} bytes)", m.size),
-            )
-            .with_detail(data.map(|d| preview(&d, options.max_lines))),
-        );
+    let only = [
+        (ma, &ib, read_a, Kind::Removed, "A"),
+        (mb, &ia, read_b, Kind::Added, "B"),
+    ];
+    for (members, other, read, kind, side) in only {
+        for m in members
+            .iter()
+            .filter(|m| !other.contains_key(m.path.as_str()))
+        {
+            let data = if m.kind == MemberKind::File {
+                read(&m.path)?
+            } else {
+                None
+            };
+            out.push(
+                Difference::new(
+                    join(loc, &m.path, true),
+                    kind,
+                    format!("only in {side} ({} bytes)", m.size),
+                )
+                .with_detail(data.map(|d| preview(&d, options.max_lines))),
+            );
+        }
     }
     for (name, a) in &ia {
         let Some(b) = ib.get(name) else { continue };
