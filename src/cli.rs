@@ -9,6 +9,7 @@ pub(crate) mod diff;
 mod fetch;
 mod pack;
 mod printer;
+mod sbom;
 mod store;
 
 use std::path::PathBuf;
@@ -99,6 +100,10 @@ enum Command {
     /// Compare two manifests, archives, directories or files, naming every difference down to
     /// the byte, inside archives
     Diff(diff::DiffArgs),
+    /// Write a deterministic CycloneDX SBOM of the locks; `repro sbom query` answers "are we
+    /// affected?" across SBOMs
+    #[command(disable_version_flag = true)]
+    Sbom(sbom::SbomArgs),
 }
 
 /// Where the artifact store is.
@@ -204,6 +209,7 @@ pub fn main() -> ExitCode {
         Command::Pack(args) => pack::run(args, &printer),
         Command::Build(args) => build::run(args, &printer),
         Command::Diff(args) => diff::run(args, &printer),
+        Command::Sbom(args) => sbom::run(args, &printer),
     };
     match result {
         Ok(status) => status.into(),

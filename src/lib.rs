@@ -20,4 +20,5 @@ pub mod model;
 pub mod pack;
 pub mod registry;
 pub mod resolve;
+pub mod sbom;
 pub mod store;

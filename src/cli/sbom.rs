@@ -1,0 +1,228 @@
+//! `repro sbom [LOCKS…]` and `repro sbom query SBOM_OR_DIR NAME [SPEC]`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+
+use crate::cli::check::load_all_or_report;
+use crate::cli::{ExitStatus, Printer};
+use crate::sbom::Bom;
+use crate::sbom::cyclonedx::{Document, SpecVersion, render};
+
+/// Arguments of `repro sbom`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SbomArgs {
+    #[command(subcommand)]
+    query: Option<SbomCommand>,
+    /// Lockfiles, or directories to search for them
+    locks: Vec<PathBuf>,
+    /// Name of the release (the SBOM's metadata component)
+    #[arg(long, default_value = "release")]
+    name: String,
+    /// Version of the release
+    #[arg(long = "version", value_name = "V", default_value = "0.0.0")]
+    release_version: String,
+    /// CycloneDX spec version
+    #[arg(long, value_enum, default_value = "1.6")]
+    spec: SpecVersion,
+    /// Write the SBOM here (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Timestamp of the SBOM [default: $SOURCE_DATE_EPOCH, else the last git commit time]
+    #[arg(long, value_name = "SECONDS")]
+    source_date_epoch: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SbomCommand {
+    /// Are we affected? Every release (SBOM) and function that holds NAME at a version matching
+    /// SPEC (PEP 440 for PyPI, semver for crates); exit 1 when something matches
+    Query {
+        /// An SBOM, or a directory of SBOMs (every `*.json` holding a CycloneDX document)
+        sboms: PathBuf,
+        /// Package name (PyPI names are normalized)
+        name: String,
+        /// Version specifier: `<2.5`, `>=1.0,<1.4`, `==1.2.3`; every version when omitted
+        spec: Option<String>,
+    },
+}
+
+/// Run `repro sbom`.
+pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if let Some(SbomCommand::Query { sboms, name, spec }) = args.query {
+        return query(&sboms, &name, spec.as_deref(), printer);
+    }
+    let Some(locks) = load_all_or_report(args.locks, printer) else {
+        return Ok(ExitStatus::Error);
+    };
+    let here = std::env::current_dir()?;
+    let Some(epoch) = crate::pack::source_date_epoch(args.source_date_epoch, &here) else {
+        printer.error(
+            "no SOURCE_DATE_EPOCH: pass --source-date-epoch, set SOURCE_DATE_EPOCH, or run in a git checkout",
+            Some("the SBOM's timestamp must be the same on every machine"),
+        );
+        return Ok(ExitStatus::Error);
+    };
+    let bom = Bom::generate(&locks, &args.name, &args.release_version, epoch);
+    let doc = render(&bom, args.spec);
+    let mut json = serde_json::to_vec_pretty(&doc)?;
+    json.push(b'\n');
+    match &args.out {
+        Some(out) => {
+            let parent = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            crate::store::write_atomic(parent, out, &json)
+                .with_context(|| format!("cannot write `{}`", out.display()))?;
+            if !printer.json {
+                printer.out(&format!(
+                    "wrote {} (CycloneDX {}): {} components from {} lockfiles\n",
+                    out.display(),
+                    doc.spec_version,
+                    bom.components.len(),
+                    bom.applications.len()
+                ))?;
+            }
+        }
+        None => printer.out(std::str::from_utf8(&json)?)?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// One component of one SBOM that matches a query.
+#[derive(Debug, serde::Serialize)]
+struct Match {
+    sbom: PathBuf,
+    release: String,
+    name: String,
+    version: String,
+    purl: String,
+    used_by: Vec<String>,
+}
+
+fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json")
+            })
+            .map(|e| e.into_path())
+            .collect();
+        v.sort();
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut docs = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f).with_context(|| format!("cannot read `{}`", f.display()))?;
+        match serde_json::from_slice::<Document>(&bytes) {
+            Ok(d) if d.bom_format == "CycloneDX" => docs.push((f, d)),
+            Ok(_) | Err(_) if path.is_dir() => continue,
+            Ok(_) => anyhow::bail!("`{}` is not a CycloneDX document", f.display()),
+            Err(e) => anyhow::bail!("`{}` is not a CycloneDX JSON document: {e}", f.display()),
+        }
+    }
+    Ok(docs)
+}
+
+fn matches(purl: &str, version: &str, spec: Option<&str>) -> anyhow::Result<bool> {
+    let Some(spec) = spec else { return Ok(true) };
+    if purl.starts_with("pkg:cargo/") {
+        let req = semver::VersionReq::parse(spec)
+            .with_context(|| format!("invalid semver requirement `{spec}`"))?;
+        Ok(semver::Version::parse(version).is_ok_and(|v| req.matches(&v)))
+    } else {
+        let specs = pep440_rs::VersionSpecifiers::from_str(spec)
+            .with_context(|| format!("invalid PEP 440 specifier `{spec}`"))?;
+        Ok(pep440_rs::Version::from_str(version).is_ok_and(|v| specs.contains(&v)))
+    }
+}
+
+fn query(
+    sboms: &Path,
+    name: &str,
+    spec: Option<&str>,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let docs = load_documents(sboms)?;
+    let wanted_pypi = crate::model::PackageName::new(crate::model::Ecosystem::Pypi, name);
+    let mut found = Vec::new();
+    for (path, doc) in &docs {
+        let release = doc
+            .metadata
+            .as_ref()
+            .and_then(|m| m.component.as_ref())
+            .map(|c| format!("{}@{}", c.name, c.version.as_deref().unwrap_or("")))
+            .unwrap_or_default();
+        for c in doc.components.iter().filter(|c| c.kind == "library") {
+            let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
+                continue;
+            };
+            let same_name = if purl.starts_with("pkg:pypi/") {
+                crate::model::PackageName::new(crate::model::Ecosystem::Pypi, &c.name)
+                    == wanted_pypi
+            } else {
+                c.name == name
+            };
+            if same_name && matches(purl, version, spec)? {
+                found.push(Match {
+                    sbom: path.clone(),
+                    release: release.clone(),
+                    name: c.name.clone(),
+                    version: version.clone(),
+                    purl: purl.clone(),
+                    used_by: c
+                        .properties
+                        .iter()
+                        .filter(|p| p.name == "repro:used-by")
+                        .map(|p| p.value.clone())
+                        .collect(),
+                });
+            }
+        }
+    }
+    if printer.json {
+        printer.json(&serde_json::json!({"schema": "repro.sbom-query/v1", "sboms": docs.len(), "matches": found}))?;
+    } else {
+        let mut out = String::new();
+        for m in &found {
+            let _ = writeln!(
+                out,
+                "{} ({}): {}=={} used by {}",
+                m.release,
+                m.sbom.display(),
+                m.name,
+                m.version,
+                if m.used_by.is_empty() {
+                    "-".to_string()
+                } else {
+                    m.used_by.join(", ")
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{} match{} for `{name}`{} in {} SBOM{}",
+            found.len(),
+            if found.len() == 1 { "" } else { "es" },
+            spec.map(|s| format!(" {s}")).unwrap_or_default(),
+            docs.len(),
+            if docs.len() == 1 { "" } else { "s" }
+        );
+        printer.out(&out)?;
+    }
+    Ok(if found.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}

@@ -1,0 +1,201 @@
+//! SBOM: the release's components, built from locks, rendered as CycloneDX.
+//!
+//! The domain model ([`Bom`]) is kept apart from the wire format ([`cyclonedx`], per spec
+//! version). One component per distinct (ecosystem, name, version) across all locks, with the
+//! lockfiles that use it, every digest the locks allow, and the dependency graph; one
+//! application component per lockfile (a Lambda function), so that merging loses nothing. The
+//! output is deterministic: sorted everywhere, the timestamp from `SOURCE_DATE_EPOCH`, and the
+//! serial number a UUID v5 of the component set.
+
+pub mod cyclonedx;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::digest::Digest;
+use crate::lockfile::{Lock, LockFormat, PackageSource, RequiredBy};
+use crate::model::{Ecosystem, PackageName};
+
+/// A library component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Normalized name.
+    pub name: PackageName,
+    /// Version.
+    pub version: String,
+    /// Every digest the locks allow.
+    pub hashes: BTreeSet<Digest>,
+    /// The lockfiles (functions) that use it.
+    pub used_by: BTreeSet<String>,
+    /// Distribution URLs the locks name.
+    pub urls: BTreeSet<String>,
+}
+
+impl Component {
+    /// The package URL (`pkg:pypi/six@1.17.0`, `pkg:cargo/itoa@1.0.11`), per the purl spec:
+    /// PyPI names lower-cased with `_` as `-` (the PEP 503 form), versions percent-encoded.
+    pub fn purl(&self) -> String {
+        purl(self.ecosystem, self.name.as_str(), &self.version)
+    }
+}
+
+/// The purl of a package.
+pub fn purl(ecosystem: Ecosystem, name: &str, version: &str) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    format!("pkg:{}/{}@{}", ecosystem.as_str(), enc(name), enc(version))
+}
+
+/// An application part of the release: one lockfile.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Application {
+    /// The lockfile's path, as given.
+    pub path: String,
+    /// SHA-256 of the lockfile.
+    pub sha256: String,
+}
+
+/// The release as a bill of materials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bom {
+    /// Release name.
+    pub name: String,
+    /// Release version.
+    pub version: String,
+    /// Timestamp (seconds since the Unix epoch), from `SOURCE_DATE_EPOCH`.
+    pub timestamp: i64,
+    /// Libraries, keyed by purl.
+    pub components: BTreeMap<String, Component>,
+    /// Applications (lockfiles).
+    pub applications: Vec<Application>,
+    /// Dependency graph: bom-ref → bom-refs it depends on (`release`, `app:<path>`, purls).
+    pub dependencies: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The bom-ref of an application (lockfile).
+pub fn app_ref(path: &str) -> String {
+    format!("app:{path}")
+}
+
+/// The bom-ref of the release itself.
+pub const RELEASE_REF: &str = "release";
+
+impl Bom {
+    /// Build the SBOM of `locks`.
+    pub fn generate(locks: &[Lock], name: &str, version: &str, timestamp: i64) -> Bom {
+        let mut components: BTreeMap<String, Component> = BTreeMap::new();
+        let mut dependencies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut applications = Vec::new();
+        for lock in locks {
+            let path = lock.path.display().to_string();
+            let app = app_ref(&path);
+            applications.push(Application {
+                path: path.clone(),
+                sha256: lock.sha256.hex(),
+            });
+            dependencies
+                .entry(RELEASE_REF.into())
+                .or_default()
+                .insert(app.clone());
+            dependencies.entry(app.clone()).or_default();
+            // name → purl within this lock, to resolve edges that name packages.
+            let mut by_name: BTreeMap<&PackageName, String> = BTreeMap::new();
+            for p in &lock.packages {
+                if matches!(p.source, PackageSource::Workspace { .. }) {
+                    continue;
+                }
+                let Some(v) = &p.version else { continue };
+                let purl = purl(lock.ecosystem, p.name.as_str(), v);
+                by_name.insert(&p.name, purl.clone());
+                let c = components.entry(purl.clone()).or_insert_with(|| Component {
+                    ecosystem: lock.ecosystem,
+                    name: p.name.clone(),
+                    version: v.clone(),
+                    hashes: BTreeSet::new(),
+                    used_by: BTreeSet::new(),
+                    urls: BTreeSet::new(),
+                });
+                c.hashes.extend(p.hashes.iter().cloned());
+                c.used_by.insert(path.clone());
+                c.urls.extend(
+                    p.artifacts
+                        .iter()
+                        .filter_map(|a| a.url.clone())
+                        .filter(|u| u.starts_with("http")),
+                );
+                dependencies.entry(purl).or_default();
+            }
+            let has_reverse = lock.format == LockFormat::RequirementsTxt && lock.has_edges;
+            for p in &lock.packages {
+                let Some(me) = by_name.get(&p.name).cloned() else {
+                    // A workspace member: its dependencies are the application's.
+                    for d in &p.dependencies {
+                        if let Some(t) = by_name.get(&d.name) {
+                            dependencies
+                                .entry(app.clone())
+                                .or_default()
+                                .insert(t.clone());
+                        }
+                    }
+                    continue;
+                };
+                for d in &p.dependencies {
+                    // Cargo names the version when two of a crate are locked: use it.
+                    let exact = d
+                        .version
+                        .as_ref()
+                        .map(|v| purl(lock.ecosystem, d.name.as_str(), v))
+                        .filter(|u| components.contains_key(u));
+                    if let Some(t) = exact.or_else(|| by_name.get(&d.name).cloned()) {
+                        dependencies.entry(me.clone()).or_default().insert(t);
+                    }
+                }
+                for r in &p.required_by {
+                    match r {
+                        RequiredBy::Package(q) => {
+                            if let Some(parent) = by_name.get(q) {
+                                dependencies
+                                    .entry(parent.clone())
+                                    .or_default()
+                                    .insert(me.clone());
+                            }
+                        }
+                        RequiredBy::Input(_) | RequiredBy::Constraint(_) => {
+                            dependencies
+                                .entry(app.clone())
+                                .or_default()
+                                .insert(me.clone());
+                        }
+                    }
+                }
+                // Without edges (a hand-written lock, pylock.toml without dependencies), every
+                // package hangs off the application, so that nothing is unreachable.
+                if !lock.has_edges || (has_reverse && p.required_by.is_empty()) {
+                    dependencies
+                        .entry(app.clone())
+                        .or_default()
+                        .insert(me.clone());
+                }
+            }
+        }
+        applications.sort();
+        applications.dedup();
+        Bom {
+            name: name.to_string(),
+            version: version.to_string(),
+            timestamp,
+            components,
+            applications,
+            dependencies,
+        }
+    }
+}

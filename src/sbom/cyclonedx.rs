@@ -1,0 +1,291 @@
+//! CycloneDX JSON, spec 1.6 (and 1.5): typed serde structs for the wire format, written in a
+//! fixed field order with sorted arrays, so the same [`Bom`] gives the same bytes everywhere.
+//! See <https://cyclonedx.org/docs/1.6/json/>.
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::HashAlgorithm;
+use crate::sbom::{Bom, RELEASE_REF, app_ref};
+
+/// Spec versions written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpecVersion {
+    /// CycloneDX 1.6.
+    #[value(name = "1.6")]
+    V1_6,
+    /// CycloneDX 1.5.
+    #[value(name = "1.5")]
+    V1_5,
+}
+
+impl SpecVersion {
+    fn as_str(self) -> &'static str {
+        match self {
+            SpecVersion::V1_6 => "1.6",
+            SpecVersion::V1_5 => "1.5",
+        }
+    }
+}
+
+/// A CycloneDX document (the subset repro writes and reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    /// JSON schema of the spec version.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Always `CycloneDX`.
+    pub bom_format: String,
+    /// `1.6` or `1.5`.
+    pub spec_version: String,
+    /// `urn:uuid:…`, derived from the content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// Document version.
+    pub version: u32,
+    /// Metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// Components.
+    #[serde(default)]
+    pub components: Vec<Component>,
+    /// Dependency graph.
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+}
+
+/// Document metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// RFC 3339 UTC timestamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// The tools that made the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Tools>,
+    /// The release described.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Component>,
+}
+
+/// Tools (the 1.5+ object form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tools {
+    /// Tool components.
+    #[serde(default)]
+    pub components: Vec<Component>,
+}
+
+/// A component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// `application` or `library`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Reference within the document.
+    #[serde(rename = "bom-ref", default, skip_serializing_if = "Option::is_none")]
+    pub bom_ref: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `required` for everything a release ships.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Digests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hashes: Vec<Hash>,
+    /// Package URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// Where the artifact can be downloaded.
+    #[serde(
+        rename = "externalReferences",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub external_references: Vec<ExternalReference>,
+    /// Name/value properties (`repro:used-by`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
+}
+
+/// A digest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hash {
+    /// `SHA-256`, `SHA-384`, `SHA-512`, `BLAKE3`.
+    pub alg: String,
+    /// Hex.
+    pub content: String,
+}
+
+/// An external reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalReference {
+    /// `distribution`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// URL.
+    pub url: String,
+}
+
+/// A property.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Property {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+/// A dependency edge set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dependency {
+    /// The depending component.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// What it depends on.
+    #[serde(rename = "dependsOn", default)]
+    pub depends_on: Vec<String>,
+}
+
+fn alg(a: HashAlgorithm) -> Option<&'static str> {
+    match a {
+        HashAlgorithm::Sha256 => Some("SHA-256"),
+        HashAlgorithm::Sha384 => Some("SHA-384"),
+        HashAlgorithm::Sha512 => Some("SHA-512"),
+        _ => None,
+    }
+}
+
+/// RFC 3339 UTC for seconds since the Unix epoch.
+pub fn rfc3339(epoch: i64) -> String {
+    let (y, m, d) = crate::archive::civil_from_days(epoch.div_euclid(86_400));
+    let s = epoch.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// Render `bom` as a CycloneDX document of `spec`.
+pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
+    let mut components = Vec::new();
+    for app in &bom.applications {
+        components.push(Component {
+            kind: "application".into(),
+            bom_ref: Some(app_ref(&app.path)),
+            name: app.path.clone(),
+            version: None,
+            scope: Some("required".into()),
+            hashes: Vec::new(),
+            purl: None,
+            external_references: Vec::new(),
+            properties: vec![Property {
+                name: "repro:lockfile-sha256".into(),
+                value: app.sha256.clone(),
+            }],
+        });
+    }
+    for (purl, c) in &bom.components {
+        components.push(Component {
+            kind: "library".into(),
+            bom_ref: Some(purl.clone()),
+            name: c.name.to_string(),
+            version: Some(c.version.clone()),
+            scope: Some("required".into()),
+            hashes: c
+                .hashes
+                .iter()
+                .filter_map(|d| {
+                    Some(Hash {
+                        alg: alg(d.algorithm())?.into(),
+                        content: d.hex(),
+                    })
+                })
+                .collect(),
+            purl: Some(purl.clone()),
+            external_references: c
+                .urls
+                .iter()
+                .map(|u| ExternalReference {
+                    kind: "distribution".into(),
+                    url: u.clone(),
+                })
+                .collect(),
+            properties: c
+                .used_by
+                .iter()
+                .map(|u| Property {
+                    name: "repro:used-by".into(),
+                    value: u.clone(),
+                })
+                .collect(),
+        });
+    }
+    let dependencies: Vec<Dependency> = bom
+        .dependencies
+        .iter()
+        .map(|(r, deps)| Dependency {
+            reference: r.clone(),
+            depends_on: deps.iter().cloned().collect(),
+        })
+        .collect();
+    // The serial number names the content: a UUID v5 over the canonical component set and graph.
+    let canonical = serde_json::to_vec(&(&components, &dependencies, &bom.name, &bom.version))
+        .expect("serializes");
+    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &canonical);
+    Document {
+        schema: Some(format!(
+            "http://cyclonedx.org/schema/bom-{}.schema.json",
+            spec.as_str()
+        )),
+        bom_format: "CycloneDX".into(),
+        spec_version: spec.as_str().into(),
+        serial_number: Some(format!("urn:uuid:{uuid}")),
+        version: 1,
+        metadata: Some(Metadata {
+            timestamp: Some(rfc3339(bom.timestamp)),
+            tools: Some(Tools {
+                components: vec![Component {
+                    kind: "application".into(),
+                    bom_ref: None,
+                    name: "repro".into(),
+                    version: Some(env!("CARGO_PKG_VERSION").into()),
+                    scope: None,
+                    hashes: Vec::new(),
+                    purl: None,
+                    external_references: Vec::new(),
+                    properties: Vec::new(),
+                }],
+            }),
+            component: Some(Component {
+                kind: "application".into(),
+                bom_ref: Some(RELEASE_REF.into()),
+                name: bom.name.clone(),
+                version: Some(bom.version.clone()),
+                scope: None,
+                hashes: Vec::new(),
+                purl: None,
+                external_references: Vec::new(),
+                properties: Vec::new(),
+            }),
+        }),
+        components,
+        dependencies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}

@@ -1,0 +1,189 @@
+//! `repro sbom` and `repro sbom query`.
+
+use std::path::Path;
+
+use crate::repro;
+
+fn sbom(cwd: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = repro()
+        .current_dir(cwd)
+        .args([
+            "sbom",
+            "--source-date-epoch",
+            "1700000000",
+            "--name",
+            "soar",
+            "--version",
+            "1.2.3",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.code().unwrap(),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_same_locks_give_the_same_bytes_from_any_checkout() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [a.path(), b.path()] {
+        let dst = d.join("locks");
+        std::fs::create_dir_all(dst.join("fn")).unwrap();
+        std::fs::copy(
+            root.join("corpora/requirements-txt/valid/pip-compiled/requirements.txt"),
+            dst.join("fn/requirements.txt"),
+        )
+        .unwrap();
+        std::fs::copy(
+            root.join("corpora/cargo-lock/valid/v3/Cargo.lock"),
+            dst.join("Cargo.lock"),
+        )
+        .unwrap();
+    }
+    let run = |d: &Path| {
+        repro()
+            .current_dir(d)
+            .args(["sbom", "--source-date-epoch", "1700000000", "locks"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (x, y) = (run(a.path()), run(b.path()));
+    assert!(!x.is_empty());
+    assert_eq!(x, y);
+}
+
+#[test]
+fn components_carry_purls_hashes_users_and_the_graph() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, doc, err) = sbom(
+        root,
+        &[
+            "corpora/requirements-txt/valid/pip-compiled",
+            "corpora/cargo-lock/valid/v3",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["bomFormat"], "CycloneDX");
+    assert_eq!(doc["specVersion"], "1.6");
+    assert_eq!(doc["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    assert_eq!(doc["metadata"]["component"]["name"], "soar");
+    assert_eq!(doc["metadata"]["component"]["version"], "1.2.3");
+    assert!(
+        doc["serialNumber"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:uuid:")
+    );
+    let comps = doc["components"].as_array().unwrap();
+    let find = |purl: &str| {
+        comps
+            .iter()
+            .find(|c| c["purl"] == purl)
+            .unwrap_or_else(|| panic!("no {purl}"))
+    };
+    let te = find("pkg:pypi/typing-extensions@4.15.0");
+    assert_eq!(te["scope"], "required");
+    assert_eq!(te["hashes"][0]["alg"], "SHA-256");
+    assert_eq!(
+        te["properties"][0]["value"],
+        "corpora/requirements-txt/valid/pip-compiled/requirements.txt"
+    );
+    assert_eq!(find("pkg:cargo/itoa@1.0.11")["type"], "library");
+    let apps: Vec<_> = comps
+        .iter()
+        .filter(|c| c["type"] == "application")
+        .collect();
+    assert_eq!(apps.len(), 2);
+    let deps = doc["dependencies"].as_array().unwrap();
+    let edges = |r: &str| -> Vec<String> {
+        deps.iter().find(|d| d["ref"] == r).unwrap()["dependsOn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        edges("pkg:pypi/python-dateutil@2.9.0.post0"),
+        vec!["pkg:pypi/six@1.17.0"]
+    );
+    assert!(
+        edges("app:corpora/requirements-txt/valid/pip-compiled/requirements.txt")
+            .contains(&"pkg:pypi/python-dateutil@2.9.0.post0".to_string())
+    );
+    assert_eq!(
+        edges("app:corpora/cargo-lock/valid/v3/Cargo.lock"),
+        vec!["pkg:cargo/itoa@1.0.11", "pkg:cargo/ryu@1.0.18"]
+    );
+    assert_eq!(edges("release").len(), 2);
+    let (_, v15, _) = sbom(root, &["--spec", "1.5", "corpora/cargo-lock/valid/v3"]);
+    assert_eq!(v15["specVersion"], "1.5");
+}
+
+#[test]
+fn query_answers_are_we_affected_across_sboms() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, locks) in [
+        ("r1.json", "corpora/opensecops-soar"),
+        ("r2.json", "corpora/cargo-lock/valid/v3"),
+    ] {
+        let out = repro()
+            .args(["sbom", "--source-date-epoch", "1", "--name", name, "--out"])
+            .arg(dir.path().join(name))
+            .arg(root.join(locks))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let q = |args: &[&str]| {
+        repro()
+            .args(["sbom", "query"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let hit = q(&["urllib3", "<2.8"]);
+    assert_eq!(hit.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&hit.stdout);
+    assert!(
+        text.contains("urllib3==2.7.0 used by")
+            && text.contains("functions/ai/query_ai/requirements.txt"),
+        "{text}"
+    );
+    assert_eq!(q(&["urllib3", "<2.5"]).status.code(), Some(0));
+    assert_eq!(
+        q(&["Typing_Extensions"]).status.code(),
+        Some(1),
+        "names are normalized"
+    );
+    assert_eq!(
+        q(&["itoa", ">=1.0.10, <1.0.12"]).status.code(),
+        Some(1),
+        "semver for crates"
+    );
+    assert_eq!(q(&["itoa", "<1.0.0"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_lock_that_does_not_parse_fails_and_leaves_no_sbom() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("sbom.json");
+    let out = repro()
+        .args(["sbom", "--source-date-epoch", "1", "--out"])
+        .arg(&out_file)
+        .arg(root.join("corpora/uv-lock/invalid/uv.lock"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("uv.lock:4"));
+    assert!(!out_file.exists());
+}
