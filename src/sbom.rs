@@ -30,6 +30,8 @@ pub struct Component {
     pub used_by: BTreeSet<String>,
     /// Distribution URLs the locks name.
     pub urls: BTreeSet<String>,
+    /// The licence its artifact declares, when the store holds one.
+    pub license: Option<crate::metadata::License>,
 }
 
 impl Component {
@@ -81,6 +83,74 @@ pub struct Bom {
     pub dependencies: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl Bom {
+    /// Read each component's licence from its artifact in `store` (a wheel's METADATA, a
+    /// crate's Cargo.toml; the first artifact present that declares one). Components with no
+    /// artifact in the store keep no licence.
+    pub fn attach_licenses(&mut self, store: &crate::store::Store) {
+        use crate::archive::ArchiveFormat;
+        for c in self.components.values_mut() {
+            for d in c
+                .hashes
+                .iter()
+                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
+            {
+                let path = store.object_path(&d.hex());
+                let found = match ArchiveFormat::sniff(&path) {
+                    Ok(Some(ArchiveFormat::Zip)) if c.ecosystem == Ecosystem::Pypi => {
+                        crate::metadata::wheel_license(&path).ok().flatten()
+                    }
+                    Ok(Some(ArchiveFormat::TarGz)) if c.ecosystem == Ecosystem::Cargo => {
+                        crate::metadata::crate_license(&path).ok().flatten()
+                    }
+                    _ => None,
+                };
+                if found.is_some() {
+                    c.license = found;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Components whose licence is unknown, or (with an allow-list of SPDX ids) not satisfied by
+    /// the allowed licences: (purl, licence or `None`).
+    pub fn license_problems(
+        &self,
+        allow: Option<&[String]>,
+    ) -> Vec<(String, Option<crate::metadata::License>)> {
+        use crate::metadata::License;
+        let mut out = Vec::new();
+        for (purl, c) in &self.components {
+            let ok = match (&c.license, allow) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(License::Name(_)), Some(_)) => false,
+                (Some(License::Expression(e)), Some(allowed)) => spdx::Expression::parse_mode(
+                    e,
+                    spdx::ParseMode {
+                        allow_imprecise_license_names: true,
+                        allow_slash_as_or_operator: true,
+                        ..spdx::ParseMode::STRICT
+                    },
+                )
+                .is_ok_and(|expr| {
+                    expr.evaluate(|req| match &req.license {
+                        spdx::LicenseItem::Spdx { id, .. } => {
+                            allowed.iter().any(|a| a.eq_ignore_ascii_case(id.name))
+                        }
+                        spdx::LicenseItem::Other(_) => false,
+                    })
+                }),
+            };
+            if !ok {
+                out.push((purl.clone(), c.license.clone()));
+            }
+        }
+        out
+    }
+}
+
 /// The bom-ref of an application (lockfile).
 pub fn app_ref(path: &str) -> String {
     format!("app:{path}")
@@ -123,6 +193,7 @@ impl Bom {
                     hashes: BTreeSet::new(),
                     used_by: BTreeSet::new(),
                     urls: BTreeSet::new(),
+                    license: None,
                 });
                 c.hashes.extend(p.hashes.iter().cloned());
                 c.used_by.insert(path.clone());

@@ -35,6 +35,15 @@ pub struct SbomArgs {
     /// Timestamp of the SBOM [default: $SOURCE_DATE_EPOCH, else the last git commit time]
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<i64>,
+    /// Read licences from the artifacts in this store (a wheel's METADATA, a crate's Cargo.toml)
+    #[arg(long, value_name = "DIR", env = "REPRO_STORE")]
+    store: Option<PathBuf>,
+    /// SPDX licence ids allowed (comma-separated): components outside them are listed, exit 1
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    allow_licenses: Option<Vec<String>>,
+    /// Print only the licence report (components with an unknown or disallowed licence)
+    #[arg(long)]
+    licenses_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,7 +76,51 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         );
         return Ok(ExitStatus::Error);
     };
-    let bom = Bom::generate(&locks, &args.name, &args.release_version, epoch);
+    let mut bom = Bom::generate(&locks, &args.name, &args.release_version, epoch);
+    if let Some(root) = &args.store {
+        bom.attach_licenses(&crate::store::Store::open(root)?);
+    }
+    let problems = bom.license_problems(args.allow_licenses.as_deref());
+    let license_failure = args.allow_licenses.is_some() && !problems.is_empty();
+    if args.licenses_only {
+        if printer.json {
+            let rows: Vec<_> = problems
+                .iter()
+                .map(|(purl, l)| serde_json::json!({"purl": purl, "license": l.as_ref().map(|l| format!("{l:?}"))}))
+                .collect();
+            printer.json(&serde_json::json!({"schema": "repro.licenses/v1", "components": bom.components.len(), "problems": rows}))?;
+        } else {
+            let mut out = String::new();
+            for (purl, l) in &problems {
+                let what = match l {
+                    None => "licence unknown (is its artifact in --store?)".to_string(),
+                    Some(crate::metadata::License::Name(n)) => {
+                        format!("`{n}` is not an SPDX expression")
+                    }
+                    Some(crate::metadata::License::Expression(e)) => {
+                        format!("`{e}` is outside the allowed licences")
+                    }
+                };
+                let _ = writeln!(out, "{purl}: {what}");
+            }
+            let _ = writeln!(
+                out,
+                "{} components, {} with a licence problem",
+                bom.components.len(),
+                problems.len()
+            );
+            printer.out(&out)?;
+        }
+        return Ok(
+            if license_failure
+                || (args.allow_licenses.is_none() && !problems.is_empty() && args.store.is_some())
+            {
+                ExitStatus::Failure
+            } else {
+                ExitStatus::Success
+            },
+        );
+    }
     let doc = render(&bom, args.spec);
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
@@ -90,6 +143,15 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             }
         }
         None => printer.out(std::str::from_utf8(&json)?)?,
+    }
+    if license_failure {
+        for (purl, _) in &problems {
+            printer.error(
+                &format!("{purl}: licence unknown or outside --allow-licenses"),
+                None,
+            );
+        }
+        return Ok(ExitStatus::Failure);
     }
     Ok(ExitStatus::Success)
 }

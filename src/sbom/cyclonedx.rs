@@ -96,6 +96,9 @@ pub struct Component {
     /// Digests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hashes: Vec<Hash>,
+    /// Licences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<LicenseChoice>,
     /// Package URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
@@ -109,6 +112,29 @@ pub struct Component {
     /// Name/value properties (`repro:used-by`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
+}
+
+/// A licence: an SPDX expression, or a named licence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LicenseChoice {
+    /// `{"expression": "MIT OR Apache-2.0"}`
+    Expression {
+        /// The SPDX expression.
+        expression: String,
+    },
+    /// `{"license": {"name": "BSD License"}}`
+    License {
+        /// The licence.
+        license: NamedLicense,
+    },
+}
+
+/// A licence by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedLicense {
+    /// The name.
+    pub name: String,
 }
 
 /// A digest.
@@ -182,6 +208,7 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
             version: None,
             scope: Some("required".into()),
             hashes: Vec::new(),
+            licenses: Vec::new(),
             purl: None,
             external_references: Vec::new(),
             properties: vec![Property {
@@ -207,6 +234,15 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                     })
                 })
                 .collect(),
+            licenses: match &c.license {
+                Some(crate::metadata::License::Expression(e)) => vec![LicenseChoice::Expression {
+                    expression: e.clone(),
+                }],
+                Some(crate::metadata::License::Name(n)) => vec![LicenseChoice::License {
+                    license: NamedLicense { name: n.clone() },
+                }],
+                None => Vec::new(),
+            },
             purl: Some(purl.clone()),
             external_references: c
                 .urls
@@ -257,6 +293,7 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                     version: Some(env!("CARGO_PKG_VERSION").into()),
                     scope: None,
                     hashes: Vec::new(),
+                    licenses: Vec::new(),
                     purl: None,
                     external_references: Vec::new(),
                     properties: Vec::new(),
@@ -269,6 +306,7 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                 version: Some(bom.version.clone()),
                 scope: None,
                 hashes: Vec::new(),
+                licenses: Vec::new(),
                 purl: None,
                 external_references: Vec::new(),
                 properties: Vec::new(),

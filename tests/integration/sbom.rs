@@ -187,3 +187,123 @@ fn a_lock_that_does_not_parse_fails_and_leaves_no_sbom() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("uv.lock:4"));
     assert!(!out_file.exists());
 }
+
+#[test]
+fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
+    use crate::support::{sha256_hex, tar_gz};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = |name: &str, header: &str| {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        w.start_file(
+            format!("{name}-1.0.dist-info/METADATA"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(
+            format!("Metadata-Version: 2.4\nName: {name}\nVersion: 1.0\n{header}\n").as_bytes(),
+        )
+        .unwrap();
+        w.finish().unwrap();
+        buf.into_inner()
+    };
+    let mit = wheel("mitpkg", "License-Expression: MIT");
+    let gpl = wheel(
+        "gplpkg",
+        "Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)",
+    );
+    let krate = tar_gz(&[(
+        "dual-1.0.0/Cargo.toml",
+        b"[package]\nname = \"dual\"\nversion = \"1.0.0\"\nlicense = \"MIT OR Apache-2.0\"\n",
+    )]);
+    let folder = dir.path().join("files");
+    std::fs::create_dir(&folder).unwrap();
+    for (n, b) in [("a", &mit), ("b", &gpl), ("c", &krate)] {
+        std::fs::write(folder.join(n), b).unwrap();
+    }
+    let w = |name: &str, b: &[u8]| {
+        format!(
+            "{{ url = \"https://x/{name}-1.0-py3-none-any.whl\", hash = \"sha256:{}\" }}",
+            sha256_hex(b)
+        )
+    };
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        format!(
+            "version = 1\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"mitpkg\"\nversion = \"1.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [{}]\n\n[[package]]\nname = \"gplpkg\"\nversion = \"1.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [{}]\n",
+            w("mitpkg", &mit),
+            w("gplpkg", &gpl)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.lock"),
+        format!(
+            "version = 4\n\n[[package]]\nname = \"dual\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{}\"\n",
+            sha256_hex(&krate)
+        ),
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    let fetch = repro()
+        .args(["fetch", "--offline", "--find-links"])
+        .arg(&folder)
+        .arg("--store")
+        .arg(&store)
+        .arg(dir.path().join("uv.lock"))
+        .arg(dir.path().join("Cargo.lock"))
+        .output()
+        .unwrap();
+    assert!(
+        fetch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fetch.stdout)
+    );
+    let (code, doc, err) = sbom(
+        dir.path(),
+        &["--store", store.to_str().unwrap(), "uv.lock", "Cargo.lock"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let comps = doc["components"].as_array().unwrap();
+    let lic = |purl: &str| comps.iter().find(|c| c["purl"] == purl).unwrap()["licenses"].clone();
+    assert_eq!(
+        lic("pkg:pypi/mitpkg@1.0"),
+        serde_json::json!([{"expression": "MIT"}])
+    );
+    assert_eq!(
+        lic("pkg:pypi/gplpkg@1.0"),
+        serde_json::json!([{"license": {"name": "GNU General Public License v3 (GPLv3)"}}])
+    );
+    assert_eq!(
+        lic("pkg:cargo/dual@1.0.0"),
+        serde_json::json!([{"expression": "MIT OR Apache-2.0"}])
+    );
+    let report = repro()
+        .current_dir(dir.path())
+        .args([
+            "sbom",
+            "--source-date-epoch",
+            "1",
+            "--licenses-only",
+            "--allow-licenses",
+            "MIT",
+            "--store",
+        ])
+        .arg(&store)
+        .args(["uv.lock", "Cargo.lock"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert_eq!(report.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "pkg:pypi/gplpkg@1.0: `GNU General Public License v3 (GPLv3)` is not an SPDX expression"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("dual") && !text.contains("mitpkg"),
+        "MIT OR Apache-2.0 is satisfied by MIT: {text}"
+    );
+}
