@@ -32,6 +32,8 @@ pub struct Component {
     pub urls: BTreeSet<String>,
     /// The licence its artifact declares, when the store holds one.
     pub license: Option<crate::metadata::License>,
+    /// BLAKE3 of the exact artifact installed (SBOMs from a build manifest).
+    pub blake3: BTreeSet<String>,
 }
 
 impl Component {
@@ -84,6 +86,70 @@ pub struct Bom {
 }
 
 impl Bom {
+    /// The SBOM of a build: the exact artifacts the manifest says were resolved and installed
+    /// (SHA-256 and BLAKE3), the input lockfiles as applications, the manifest's timestamp.
+    pub fn from_manifest(manifest: &crate::manifest::Manifest, name: &str, version: &str) -> Bom {
+        let mut components: BTreeMap<String, Component> = BTreeMap::new();
+        let mut dependencies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let applications: Vec<Application> = manifest
+            .build
+            .inputs
+            .iter()
+            .map(|i| Application {
+                path: i.path.clone(),
+                sha256: i.sha256.clone(),
+            })
+            .collect();
+        for app in &applications {
+            dependencies
+                .entry(RELEASE_REF.into())
+                .or_default()
+                .insert(app_ref(&app.path));
+        }
+        for r in &manifest.build.resolved {
+            let ecosystem = if r.ecosystem == "cargo" {
+                Ecosystem::Cargo
+            } else {
+                Ecosystem::Pypi
+            };
+            let name = PackageName::new(ecosystem, &r.name);
+            let purl = purl(ecosystem, name.as_str(), &r.version);
+            let c = components.entry(purl.clone()).or_insert_with(|| Component {
+                ecosystem,
+                name,
+                version: r.version.clone(),
+                hashes: BTreeSet::new(),
+                used_by: BTreeSet::new(),
+                urls: BTreeSet::new(),
+                license: None,
+                blake3: BTreeSet::new(),
+            });
+            if let Ok(d) = Digest::from_hex(crate::digest::HashAlgorithm::Sha256, &r.sha256) {
+                c.hashes.insert(d);
+            }
+            c.blake3.insert(r.blake3.clone());
+            c.used_by
+                .extend(applications.iter().map(|a| a.path.clone()));
+            dependencies.entry(purl.clone()).or_default();
+            // The manifest records no graph: the release ships every resolved artifact.
+            dependencies
+                .entry(RELEASE_REF.into())
+                .or_default()
+                .insert(purl);
+        }
+        for app in &applications {
+            dependencies.entry(app_ref(&app.path)).or_default();
+        }
+        Bom {
+            name: name.to_string(),
+            version: version.to_string(),
+            timestamp: manifest.build.source_date_epoch,
+            components,
+            applications,
+            dependencies,
+        }
+    }
+
     /// Read each component's licence from its artifact in `store` (a wheel's METADATA, a
     /// crate's Cargo.toml; the first artifact present that declares one). Components with no
     /// artifact in the store keep no licence.
@@ -194,6 +260,7 @@ impl Bom {
                     used_by: BTreeSet::new(),
                     urls: BTreeSet::new(),
                     license: None,
+                    blake3: BTreeSet::new(),
                 });
                 c.hashes.extend(p.hashes.iter().cloned());
                 c.used_by.insert(path.clone());

@@ -20,6 +20,9 @@ pub struct SbomArgs {
     query: Option<SbomCommand>,
     /// Lockfiles, or directories to search for them
     locks: Vec<PathBuf>,
+    /// Describe a build instead: the exact artifacts its manifest says were installed
+    #[arg(long, value_name = "MANIFEST", conflicts_with = "locks")]
+    manifest: Option<PathBuf>,
     /// Name of the release (the SBOM's metadata component)
     #[arg(long, default_value = "release")]
     name: String,
@@ -65,7 +68,18 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if let Some(SbomCommand::Query { sboms, name, spec }) = args.query {
         return query(&sboms, &name, spec.as_deref(), printer);
     }
-    let Some(locks) = load_all_or_report(args.locks, printer) else {
+    if let Some(path) = &args.manifest {
+        let manifest = match crate::manifest::Manifest::load(path) {
+            Ok(m) => m,
+            Err(e) => {
+                printer.error(&e.to_string(), None);
+                return Ok(ExitStatus::Error);
+            }
+        };
+        let bom = Bom::from_manifest(&manifest, &args.name, &args.release_version);
+        return write_sbom(&bom, &args, printer);
+    }
+    let Some(locks) = load_all_or_report(args.locks.clone(), printer) else {
         return Ok(ExitStatus::Error);
     };
     let here = std::env::current_dir()?;
@@ -121,7 +135,22 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             },
         );
     }
-    let doc = render(&bom, args.spec);
+    if license_failure {
+        write_sbom(&bom, &args, printer)?;
+        for (purl, _) in &problems {
+            printer.error(
+                &format!("{purl}: licence unknown or outside --allow-licenses"),
+                None,
+            );
+        }
+        return Ok(ExitStatus::Failure);
+    }
+    write_sbom(&bom, &args, printer)
+}
+
+/// Render and write (atomically) or print the SBOM.
+fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let doc = render(bom, args.spec);
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
     match &args.out {
@@ -143,15 +172,6 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             }
         }
         None => printer.out(std::str::from_utf8(&json)?)?,
-    }
-    if license_failure {
-        for (purl, _) in &problems {
-            printer.error(
-                &format!("{purl}: licence unknown or outside --allow-licenses"),
-                None,
-            );
-        }
-        return Ok(ExitStatus::Failure);
     }
     Ok(ExitStatus::Success)
 }

@@ -233,6 +233,10 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                         content: d.hex(),
                     })
                 })
+                .chain(c.blake3.iter().map(|b| Hash {
+                    alg: "BLAKE3".into(),
+                    content: b.clone(),
+                }))
                 .collect(),
             licenses: match &c.license {
                 Some(crate::metadata::License::Expression(e)) => vec![LicenseChoice::Expression {

@@ -307,3 +307,68 @@ fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
         "MIT OR Apache-2.0 is satisfied by MIT: {text}"
     );
 }
+
+#[test]
+fn an_sbom_of_a_build_lists_the_exact_artifacts_installed() {
+    use repro::manifest::{Build, Host, InputFile, Manifest, Resolved};
+    let dir = tempfile::tempdir().unwrap();
+    let build = Build {
+        tool: Default::default(),
+        target: "cp312-manylinux_2_34_x86_64".into(),
+        source_date_epoch: 1_700_000_000,
+        environment: Default::default(),
+        toolchains: Default::default(),
+        inputs: vec![InputFile {
+            path: "fn/requirements.txt".into(),
+            sha256: "ab".into(),
+        }],
+        resolved: vec![Resolved {
+            ecosystem: "pypi".into(),
+            name: "Six".into(),
+            version: "1.17.0".into(),
+            filename: "six-1.17.0-py2.py3-none-any.whl".into(),
+            sha256: "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274".into(),
+            blake3: "00ff".into(),
+            size: 11050,
+        }],
+        command: vec![],
+        outputs: vec![],
+    };
+    let m = Manifest::new(
+        build,
+        Host {
+            hostname: "h".into(),
+            started: 0,
+            duration_ms: 0,
+            build_dir: "/".into(),
+        },
+    );
+    let path = dir.path().join("m.json");
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let (code, doc, err) = sbom(dir.path(), &["--manifest", "m.json"]);
+    assert_eq!(code, 0, "{err}");
+    let six = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purl"] == "pkg:pypi/six@1.17.0")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        six["hashes"],
+        serde_json::json!([
+            {"alg": "SHA-256", "content": "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274"},
+            {"alg": "BLAKE3", "content": "00ff"}
+        ])
+    );
+    // A manifest of another schema version is refused, and nothing is written.
+    std::fs::write(&path, br#"{"schema": "repro.manifest/v7"}"#).unwrap();
+    let out = repro()
+        .current_dir(dir.path())
+        .args(["sbom", "--manifest", "m.json", "--out", "s.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("m.json"));
+    assert!(!dir.path().join("s.json").exists());
+}
