@@ -372,3 +372,67 @@ fn an_sbom_of_a_build_lists_the_exact_artifacts_installed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("m.json"));
     assert!(!dir.path().join("s.json").exists());
 }
+
+/// Resolves `http://cyclonedx.org/schema/<file>` to the vendored copy: validation is offline.
+struct VendoredSchemas;
+
+impl jsonschema::Retrieve for VendoredSchemas {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/schemas/cyclonedx")
+            .join(&name);
+        Ok(serde_json::from_slice(
+            &std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )?)
+    }
+}
+
+fn validate_1_6(doc: &serde_json::Value) -> Vec<String> {
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/cyclonedx/bom-1.6.schema.json");
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(root).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .with_retriever(VendoredSchemas)
+        .build(&schema)
+        .expect("the CycloneDX schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sboms_validate_against_the_official_cyclonedx_1_6_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for locks in [
+        &["corpora/opensecops-soar"][..],
+        &["corpora/cargo/Cargo.lock"][..],
+        &[
+            "corpora/uv-lock/valid",
+            "corpora/pylock/valid",
+            "corpora/requirements-txt/valid",
+        ][..],
+    ] {
+        let (code, doc, err) = sbom(root, locks);
+        assert_eq!(code, 0, "{err}");
+        let errors = validate_1_6(&doc);
+        assert!(errors.is_empty(), "{locks:?}: {errors:#?}");
+    }
+    // And the validator does reject what the schema forbids.
+    let (_, mut doc, _) = sbom(root, &["corpora/cargo-lock/valid/v3"]);
+    doc["components"][0]["type"] = serde_json::json!("not-a-type");
+    assert!(!validate_1_6(&doc).is_empty());
+}
