@@ -436,3 +436,47 @@ fn sboms_validate_against_the_official_cyclonedx_1_6_schema() {
     doc["components"][0]["type"] = serde_json::json!("not-a-type");
     assert!(!validate_1_6(&doc).is_empty());
 }
+
+/// Opt-in interop: the reference CycloneDX Python library loads and strictly validates repro's
+/// SBOMs (1.6 and 1.5). Needs `pip install cyclonedx-bom`; run with
+/// `cargo test --test integration cyclonedx_python -- --ignored`.
+#[test]
+#[ignore = "needs cyclonedx-python-lib (pip install cyclonedx-bom)"]
+fn cyclonedx_python_lib_accepts_our_sboms() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (spec, version) in [("1.6", "V1_6"), ("1.5", "V1_5")] {
+        let out = repro()
+            .current_dir(root)
+            .args([
+                "sbom",
+                "--source-date-epoch",
+                "1",
+                "--spec",
+                spec,
+                "corpora/opensecops-soar",
+                "corpora/cargo/Cargo.lock",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bom.json");
+        std::fs::write(&file, &out.stdout).unwrap();
+        let script = format!(
+            "import sys\nfrom cyclonedx.schema import SchemaVersion\nfrom cyclonedx.validation.json import JsonStrictValidator\n\
+             err = JsonStrictValidator(SchemaVersion.{version}).validate_str(open(sys.argv[1]).read())\nprint(err or 'ok')\nsys.exit(1 if err else 0)\n"
+        );
+        let py = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            py.status.success(),
+            "{spec}: {}{}",
+            String::from_utf8_lossy(&py.stdout),
+            String::from_utf8_lossy(&py.stderr)
+        );
+    }
+}
