@@ -373,39 +373,39 @@ fn an_sbom_of_a_build_lists_the_exact_artifacts_installed() {
     assert!(!dir.path().join("s.json").exists());
 }
 
-/// Resolves `http://cyclonedx.org/schema/<file>` to the vendored copy: validation is offline.
-struct VendoredSchemas;
+/// Resolves `http://cyclonedx.org/schema/<file>` to the vendored copy in one folder of
+/// `tests/schemas`: validation is offline.
+struct VendoredSchemas(&'static str);
 
 impl jsonschema::Retrieve for VendoredSchemas {
     fn retrieve(
         &self,
         uri: &jsonschema::Uri<String>,
     ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let name = uri.as_str().rsplit('/').next().unwrap_or("");
+        let name = name.split('#').next().unwrap_or("");
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/schemas/cyclonedx")
-            .join(&name);
-        Ok(serde_json::from_slice(
-            &std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )?)
+            .join("tests/schemas")
+            .join(self.0)
+            .join(name);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(serde_json::from_slice(&bytes)?)
     }
 }
 
 fn validate_1_6(doc: &serde_json::Value) -> Vec<String> {
-    let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/cyclonedx/bom-1.6.schema.json");
+    validate(doc, "cyclonedx", "bom-1.6.schema.json")
+}
+
+fn validate(doc: &serde_json::Value, folder: &'static str, file: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schemas")
+        .join(folder)
+        .join(file);
     let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(root).unwrap()).unwrap();
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft7)
-        .with_retriever(VendoredSchemas)
+        .with_retriever(VendoredSchemas(folder))
         .build(&schema)
         .expect("the CycloneDX schema compiles");
     validator
@@ -431,6 +431,17 @@ fn sboms_validate_against_the_official_cyclonedx_1_6_schema() {
         let errors = validate_1_6(&doc);
         assert!(errors.is_empty(), "{locks:?}: {errors:#?}");
     }
+    let (_, doc15, _) = sbom(
+        root,
+        &[
+            "--spec",
+            "1.5",
+            "corpora/opensecops-soar",
+            "corpora/cargo/Cargo.lock",
+        ],
+    );
+    let errors = validate(&doc15, "cyclonedx-1.5", "bom-1.5.SNAPSHOT.schema.json");
+    assert!(errors.is_empty(), "1.5: {errors:#?}");
     // And the validator does reject what the schema forbids.
     let (_, mut doc, _) = sbom(root, &["corpora/cargo-lock/valid/v3"]);
     doc["components"][0]["type"] = serde_json::json!("not-a-type");
