@@ -179,6 +179,67 @@ impl Bom {
         }
     }
 
+    /// Add dependency edges from the `Requires-Dist` of the wheels in `store` (for locks that
+    /// record no edges, such as hand-written requirements files): A depends on B when a wheel of
+    /// A requires B, B is a component, and a lockfile uses both. Requirements that only apply to
+    /// an extra are skipped, since which extras are wanted is not known here.
+    pub fn attach_wheel_dependencies(&mut self, store: &crate::store::Store) {
+        use crate::archive::ArchiveFormat;
+        let by_name: BTreeMap<(Ecosystem, PackageName), Vec<String>> =
+            self.components
+                .iter()
+                .fold(BTreeMap::new(), |mut m, (purl, c)| {
+                    m.entry((c.ecosystem, c.name.clone()))
+                        .or_default()
+                        .push(purl.clone());
+                    m
+                });
+        let mut edges: Vec<(String, String)> = Vec::new();
+        for (purl, c) in &self.components {
+            if c.ecosystem != Ecosystem::Pypi {
+                continue;
+            }
+            let wheel = c
+                .hashes
+                .iter()
+                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
+                .map(|d| store.object_path(&d.hex()))
+                .find(|p| matches!(ArchiveFormat::sniff(p), Ok(Some(ArchiveFormat::Zip))));
+            let Some(requires) = wheel.and_then(|w| crate::metadata::wheel_requires_dist(&w).ok())
+            else {
+                continue;
+            };
+            for line in requires {
+                let Ok(Ok(req)) = crate::lockfile::requirements_txt::parse_pep508(
+                    &line,
+                    std::path::Path::new("."),
+                ) else {
+                    continue;
+                };
+                if req
+                    .marker
+                    .contents()
+                    .is_some_and(|m| m.to_string().contains("extra"))
+                {
+                    continue;
+                }
+                let key = (Ecosystem::Pypi, PackageName::from(&req.name));
+                for target in by_name.get(&key).into_iter().flatten() {
+                    let shared = self.components[target]
+                        .used_by
+                        .iter()
+                        .any(|u| c.used_by.contains(u));
+                    if shared && target != purl {
+                        edges.push((purl.clone(), target.clone()));
+                    }
+                }
+            }
+        }
+        for (from, to) in edges {
+            self.dependencies.entry(from).or_default().insert(to);
+        }
+    }
+
     /// Components whose licence is unknown, or (with an allow-list of SPDX ids) not satisfied by
     /// the allowed licences: (purl, licence or `None`).
     pub fn license_problems(

@@ -92,7 +92,9 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     };
     let mut bom = Bom::generate(&locks, &args.name, &args.release_version, epoch);
     if let Some(root) = &args.store {
-        bom.attach_licenses(&crate::store::Store::open(root)?);
+        let store = crate::store::Store::open(root)?;
+        bom.attach_licenses(&store);
+        bom.attach_wheel_dependencies(&store);
     }
     let problems = bom.license_problems(args.allow_licenses.as_deref());
     let license_failure = args.allow_licenses.is_some() && !problems.is_empty();

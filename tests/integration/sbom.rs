@@ -491,3 +491,67 @@ fn cyclonedx_python_lib_accepts_our_sboms() {
         );
     }
 }
+
+#[test]
+fn wheel_metadata_adds_edges_the_lock_does_not_record() {
+    use crate::support::{sha256_hex, wheel_with_requires};
+    let dir = tempfile::tempdir().unwrap();
+    let alpha = wheel_with_requires(
+        "alpha",
+        "1.0",
+        "py3-none-any",
+        "",
+        &["beta>=1", "gamma ; extra == 'x'"],
+    );
+    let beta = wheel_with_requires("beta", "2.0", "py3-none-any", "", &[]);
+    let gamma = wheel_with_requires("gamma", "3.0", "py3-none-any", "", &[]);
+    let folder = dir.path().join("files");
+    std::fs::create_dir(&folder).unwrap();
+    let mut lock = String::from("version = 1\nrequires-python = \">=3.12\"\n");
+    for (n, v, b) in [
+        ("alpha", "1.0", &alpha),
+        ("beta", "2.0", &beta),
+        ("gamma", "3.0", &gamma),
+    ] {
+        std::fs::write(folder.join(n), b).unwrap();
+        lock.push_str(&format!(
+            "\n[[package]]\nname = \"{n}\"\nversion = \"{v}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [{{ url = \"https://x/{n}-{v}-py3-none-any.whl\", hash = \"sha256:{}\" }}]\n",
+            sha256_hex(b)
+        ));
+    }
+    std::fs::write(dir.path().join("uv.lock"), lock).unwrap();
+    let store = dir.path().join("store");
+    let fetch = repro()
+        .args(["fetch", "--offline", "--find-links"])
+        .arg(&folder)
+        .arg("--store")
+        .arg(&store)
+        .arg(dir.path().join("uv.lock"))
+        .output()
+        .unwrap();
+    assert!(
+        fetch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fetch.stdout)
+    );
+    let edges = |args: &[&str]| -> Vec<String> {
+        let (code, doc, err) = sbom(dir.path(), args);
+        assert_eq!(code, 0, "{err}");
+        doc["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ref"] == "pkg:pypi/alpha@1.0")
+            .unwrap()["dependsOn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(edges(&["uv.lock"]).is_empty(), "the lock records no edges");
+    assert_eq!(
+        edges(&["--store", store.to_str().unwrap(), "uv.lock"]),
+        vec!["pkg:pypi/beta@2.0"]
+    );
+}
