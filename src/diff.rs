@@ -304,5 +304,6 @@ pub(crate) fn compare(
 fn same_bytes(a: &Path, b: &Path) -> Result<bool, DiffError> {
     let fa = std::fs::File::open(a).map_err(io_error(a))?;
     let fb = std::fs::File::open(b).map_err(io_error(b))?;
-    bytes::streams_equal(fa, fb).map_err(io_error(a))
+    let len = fa.metadata().map_err(io_error(a))?.len();
+    bytes::streams_equal(fa, fb, len).map_err(io_error(a))
 }

@@ -464,6 +464,7 @@ pub fn compare_zips(
                         .map_err(|e| zip_error(a, e))?,
                     zb.by_index_raw(index_b[y.path.as_str()])
                         .map_err(|e| zip_error(b, e))?,
+                    fx.compressed,
                 )
                 .map_err(io_error(a))?;
             raw_equal
@@ -474,6 +475,7 @@ pub fn compare_zips(
                     zb.by_index(index_b[y.path.as_str()])
                         .map_err(|e| zip_error(b, e))?
                         .take(options.limits.max_member_bytes),
+                    x.size,
                 )
                 .map_err(io_error(a))?
         };

@@ -105,8 +105,16 @@ pub fn content_difference(loc: &str, a: &[u8], b: &[u8], options: &DiffOptions) 
 }
 
 /// Whether two readers yield the same bytes (streaming, stops at the first difference).
-pub(crate) fn streams_equal(mut a: impl Read, mut b: impl Read) -> std::io::Result<bool> {
-    let (mut ba, mut bb) = (vec![0u8; 256 * 1024], vec![0u8; 256 * 1024]);
+/// `size_hint` bounds the buffers: whole files use cache-sized chunks, while a small archive
+/// member should not pay for zeroing buffers far larger than itself (2,000 members of a wheel
+/// made that the largest cost of a diff).
+pub(crate) fn streams_equal(
+    mut a: impl Read,
+    mut b: impl Read,
+    size_hint: u64,
+) -> std::io::Result<bool> {
+    let chunk = (size_hint.clamp(1, 256 * 1024)) as usize;
+    let (mut ba, mut bb) = (vec![0u8; chunk], vec![0u8; chunk]);
     loop {
         let n = read_full(&mut a, &mut ba)?;
         let m = read_full(&mut b, &mut bb)?;
