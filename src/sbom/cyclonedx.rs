@@ -114,6 +114,24 @@ pub struct Component {
     pub properties: Vec<Property>,
 }
 
+impl Component {
+    /// An `application` component with nothing but its reference, name and version.
+    pub fn application(bom_ref: Option<String>, name: String, version: Option<String>) -> Self {
+        Component {
+            kind: "application".into(),
+            bom_ref,
+            name,
+            version,
+            scope: None,
+            hashes: Vec::new(),
+            licenses: Vec::new(),
+            purl: None,
+            external_references: Vec::new(),
+            properties: Vec::new(),
+        }
+    }
+}
+
 /// A licence: an SPDX expression, or a named licence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -202,19 +220,12 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
     let mut components = Vec::new();
     for app in &bom.applications {
         components.push(Component {
-            kind: "application".into(),
-            bom_ref: Some(app_ref(&app.path)),
-            name: app.path.clone(),
-            version: None,
             scope: Some("required".into()),
-            hashes: Vec::new(),
-            licenses: Vec::new(),
-            purl: None,
-            external_references: Vec::new(),
             properties: vec![Property {
                 name: "repro:lockfile-sha256".into(),
                 value: app.sha256.clone(),
             }],
+            ..Component::application(Some(app_ref(&app.path)), app.path.clone(), None)
         });
     }
     for (purl, c) in &bom.components {
@@ -290,31 +301,17 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
         metadata: Some(Metadata {
             timestamp: Some(rfc3339(bom.timestamp)),
             tools: Some(Tools {
-                components: vec![Component {
-                    kind: "application".into(),
-                    bom_ref: None,
-                    name: "repro".into(),
-                    version: Some(env!("CARGO_PKG_VERSION").into()),
-                    scope: None,
-                    hashes: Vec::new(),
-                    licenses: Vec::new(),
-                    purl: None,
-                    external_references: Vec::new(),
-                    properties: Vec::new(),
-                }],
+                components: vec![Component::application(
+                    None,
+                    "repro".into(),
+                    Some(env!("CARGO_PKG_VERSION").into()),
+                )],
             }),
-            component: Some(Component {
-                kind: "application".into(),
-                bom_ref: Some(RELEASE_REF.into()),
-                name: bom.name.clone(),
-                version: Some(bom.version.clone()),
-                scope: None,
-                hashes: Vec::new(),
-                licenses: Vec::new(),
-                purl: None,
-                external_references: Vec::new(),
-                properties: Vec::new(),
-            }),
+            component: Some(Component::application(
+                Some(RELEASE_REF.into()),
+                bom.name.clone(),
+                Some(bom.version.clone()),
+            )),
         }),
         components,
         dependencies,
