@@ -127,6 +127,30 @@ pub(crate) fn streams_equal(
     }
 }
 
+/// Whether the byte ranges `start..end` of two files are equal (positioned reads, so two
+/// threads can compare different ranges of the same open files).
+pub(crate) fn ranges_equal(
+    a: &std::fs::File,
+    b: &std::fs::File,
+    start: u64,
+    end: u64,
+) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    const CHUNK: u64 = 256 * 1024;
+    let (mut ba, mut bb) = (vec![0u8; CHUNK as usize], vec![0u8; CHUNK as usize]);
+    let mut at = start;
+    while at < end {
+        let n = (end - at).min(CHUNK) as usize;
+        a.read_exact_at(&mut ba[..n], at)?;
+        b.read_exact_at(&mut bb[..n], at)?;
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
+}
+
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
