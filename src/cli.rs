@@ -3,13 +3,14 @@
 //! `main` returns an [`ExitCode`]: 0 all good, 1 the check found something, 2 usage or runtime
 //! error. Commands return [`ExitStatus`]; errors travel as `anyhow` chains only at this edge.
 
+mod audit;
 mod build;
 mod check;
 pub(crate) mod diff;
 mod fetch;
 mod pack;
 mod printer;
-mod sbom;
+pub(crate) mod sbom;
 mod store;
 
 use std::path::PathBuf;
@@ -104,6 +105,12 @@ enum Command {
     /// affected?" across SBOMs
     #[command(disable_version_flag = true)]
     Sbom(sbom::SbomArgs),
+    /// Scan locks, an SBOM or a manifest against offline OSV advisories (vulnerabilities and
+    /// malicious packages), start the response clock, and route findings to a private report
+    Audit(audit::AuditArgs),
+    /// Manage advisory databases: build a compact index of OSV sources
+    #[command(subcommand)]
+    Db(audit::DbCommand),
 }
 
 /// Where the artifact store is.
@@ -210,6 +217,8 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args, &printer),
         Command::Diff(args) => diff::run(args, &printer),
         Command::Sbom(args) => sbom::run(args, &printer),
+        Command::Audit(args) => audit::run(args, &printer),
+        Command::Db(cmd) => audit::run_db(cmd, &printer),
     };
     match result {
         Ok(status) => status.into(),

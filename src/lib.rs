@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod diff;
@@ -17,6 +18,7 @@ pub mod lockfile;
 pub mod manifest;
 pub mod metadata;
 pub mod model;
+pub mod osv;
 pub mod pack;
 pub mod registry;
 pub mod resolve;

@@ -104,6 +104,19 @@ impl Printer {
         stdout.flush()
     }
 
+    /// Report a warning on stderr (silenced by -qq).
+    pub fn warning(&self, message: &str) {
+        if self.verbosity == Verbosity::Silent {
+            return;
+        }
+        let label = if self.color_err {
+            format!("{}warning\x1b[0m", Style::Warning.code())
+        } else {
+            "warning".to_string()
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{label}: {message}");
+    }
+
     /// Report an error on stderr, with an optional hint line.
     pub fn error(&self, message: &str, hint: Option<&str>) {
         let label = if self.color_err {

@@ -189,7 +189,7 @@ struct Match {
     used_by: Vec<String>,
 }
 
-fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
+pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
     let files: Vec<PathBuf> = if path.is_dir() {
         let mut v: Vec<PathBuf> = walkdir::WalkDir::new(path)
             .sort_by_file_name()

@@ -1,0 +1,457 @@
+//! `repro audit` (findings routed privately) and `repro db index`.
+
+use std::fmt::Write as _;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use crate::audit::{FailOn, Finding, FindingKind, Options, Policy, Subject, Summary};
+use crate::cli::{ExitStatus, Printer};
+use crate::model::{Ecosystem, PackageName};
+use crate::osv::{Database, ProblemLevel};
+
+/// Arguments of `repro audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Lockfiles, or directories to search for them
+    locks: Vec<PathBuf>,
+    /// Audit the components of a CycloneDX SBOM (pkg:pypi and pkg:cargo purls)
+    #[arg(long, value_name = "SBOM", conflicts_with_all = ["locks", "manifest"])]
+    sbom: Option<PathBuf>,
+    /// Audit the resolved set of a build manifest
+    #[arg(long, value_name = "MANIFEST", conflicts_with = "locks")]
+    manifest: Option<PathBuf>,
+    /// OSV data: a directory of OSV JSON, a zip of OSV JSON (osv.dev's all.zip), a single
+    /// record, or an index from `repro db index`; repeat for several
+    #[arg(long, value_name = "PATH", required = true, env = "REPRO_OSV_DB", value_delimiter = ':')]
+    db: Vec<PathBuf>,
+    /// Policy file (TOML): deadlines, holidays, clock starts of privately reported findings
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Private report file, created with mode 0600 [default: repro-audit-report.txt, or .json
+    /// with --json]
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Print the findings on stdout (for a person at a terminal, not for a public log)
+    #[arg(long)]
+    show: bool,
+    /// Today, YYYY-MM-DD, for reproducible reports [default: the current date, UTC]
+    #[arg(long, value_name = "DATE")]
+    now: Option<String>,
+    /// Lowest rating that fails the audit (unknown ratings count as high)
+    #[arg(long, value_enum, default_value = "any")]
+    fail_on: FailOn,
+    /// Informational kinds that fail the audit too: unmaintained, unsound, notice, or warnings
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    deny: Vec<String>,
+}
+
+/// `repro db …`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Build a compact index of OSV sources for fast audits; an audit refuses the index when a
+    /// source changed since
+    Index {
+        /// OSV sources: directories of OSV JSON, zips of OSV JSON
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        /// The index file to write (atomically)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// Today in days since 1970-01-01 (UTC), or the `--now` date.
+fn today(now: Option<&str>) -> anyhow::Result<i64> {
+    match now {
+        Some(s) => crate::osv::parse_date(s)
+            .filter(|_| s.len() == 10)
+            .ok_or_else(|| anyhow::anyhow!("--now {s:?} is not a YYYY-MM-DD date")),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            Ok(secs.div_euclid(86_400))
+        }
+    }
+}
+
+/// Run `repro db`.
+pub fn run_db(cmd: DbCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let DbCommand::Index { sources, out } = cmd;
+    let built = match crate::osv::index::build(&sources, &out, today(None)?) {
+        Ok(b) => b,
+        Err(e) => {
+            printer.error(&e.to_string(), None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    report_problems(&built.problems, printer);
+    if built.advisories == 0 {
+        printer.error(
+            &format!(
+                "no PyPI or crates.io advisory in {} record(s) of the sources",
+                built.records_read
+            ),
+            Some("point at directories or zips of OSV JSON records"),
+        );
+        return Ok(ExitStatus::Error);
+    }
+    if printer.json {
+        printer.json(&serde_json::json!({
+            "schema": "repro.db-index/v1",
+            "index": out,
+            "sources": built.sources,
+            "records": built.records_read,
+            "advisories": built.advisories,
+            "problems": built.problems,
+        }))?;
+    } else {
+        printer.out(&format!(
+            "indexed {} advisories from {} records of {} source(s) into {}\n",
+            built.advisories,
+            built.records_read,
+            built.sources.len(),
+            out.display()
+        ))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Print database problems on stderr (paths of advisory files only: nothing about the audited
+/// packages), at most 20 of them.
+fn report_problems(problems: &[crate::osv::Problem], printer: &Printer) {
+    const SHOWN: usize = 20;
+    for p in problems.iter().take(SHOWN) {
+        let text = format!("{}: {}", p.path, p.message);
+        match p.level {
+            ProblemLevel::Error => printer.warning(&format!("skipped {text}")),
+            ProblemLevel::Warning => printer.warning(&text),
+        }
+    }
+    if problems.len() > SHOWN {
+        printer.warning(&format!(
+            "{} more advisory problems (all listed in the JSON report)",
+            problems.len() - SHOWN
+        ));
+    }
+}
+
+/// The packages to audit.
+fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Subject>>> {
+    let mut items = Vec::new();
+    if let Some(path) = &args.sbom {
+        let docs = crate::cli::sbom::load_documents(path)?;
+        for (file, doc) in &docs {
+            for c in &doc.components {
+                let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
+                    continue;
+                };
+                let eco = if purl.starts_with("pkg:pypi/") {
+                    Ecosystem::Pypi
+                } else if purl.starts_with("pkg:cargo/") {
+                    Ecosystem::Cargo
+                } else {
+                    continue;
+                };
+                items.push((
+                    eco,
+                    PackageName::new(eco, &c.name),
+                    version.clone(),
+                    file.display().to_string(),
+                ));
+            }
+        }
+    } else if let Some(path) = &args.manifest {
+        let m = match crate::manifest::Manifest::load(path) {
+            Ok(m) => m,
+            Err(e) => {
+                printer.error(&e.to_string(), None);
+                return Ok(None);
+            }
+        };
+        for r in &m.build.resolved {
+            let eco = match r.ecosystem.as_str() {
+                "pypi" => Ecosystem::Pypi,
+                "cargo" => Ecosystem::Cargo,
+                _ => continue,
+            };
+            items.push((
+                eco,
+                PackageName::new(eco, &r.name),
+                r.version.clone(),
+                path.display().to_string(),
+            ));
+        }
+    } else {
+        let Some(locks) = crate::cli::check::load_all_or_report(args.locks.clone(), printer) else {
+            return Ok(None);
+        };
+        for lock in &locks {
+            for p in &lock.packages {
+                if let Some(v) = &p.version {
+                    items.push((
+                        lock.ecosystem,
+                        p.name.clone(),
+                        v.clone(),
+                        lock.path.display().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Some(crate::audit::merge_subjects(items)))
+}
+
+/// Load every `--db` (sources and indexes) into one database.
+fn load_db(args: &AuditArgs, subjects: &[Subject], now: i64) -> Result<Database, String> {
+    let wanted: Vec<(Ecosystem, PackageName)> = subjects
+        .iter()
+        .map(|s| (s.ecosystem, s.name.clone()))
+        .collect();
+    let set: std::collections::HashSet<_> = wanted.iter().cloned().collect();
+    let mut db = Database::default();
+    for path in &args.db {
+        let part = if crate::osv::index::is_index(path) {
+            crate::osv::index::load(path, &wanted, now).map_err(|e| e.to_string())?
+        } else {
+            crate::osv::load(std::slice::from_ref(path), now, Some(&set)).map_err(|e| e.to_string())?
+        };
+        if part.records_read == 0 {
+            return Err(format!(
+                "{}: no OSV record found in the advisory database",
+                path.display()
+            ));
+        }
+        db.records_read += part.records_read;
+        db.withdrawn += part.withdrawn;
+        db.problems.extend(part.problems);
+        db.extend(part.advisories);
+    }
+    Ok(db)
+}
+
+/// Run `repro audit`.
+pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let now = match today(args.now.as_deref()) {
+        Ok(n) => n,
+        Err(e) => {
+            printer.error(&e.to_string(), None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let policy = match &args.policy {
+        Some(p) => match Policy::load(p) {
+            Ok(p) => p,
+            Err(e) => {
+                printer.error(&e, None);
+                return Ok(ExitStatus::Error);
+            }
+        },
+        None => Policy::default(),
+    };
+    for d in &args.deny {
+        if !matches!(d.as_str(), "unmaintained" | "unsound" | "notice" | "warnings") {
+            printer.error(
+                &format!("--deny {d:?}: expected unmaintained, unsound, notice or warnings"),
+                None,
+            );
+            return Ok(ExitStatus::Error);
+        }
+    }
+    let Some(subjects) = subjects(&args, printer)? else {
+        return Ok(ExitStatus::Error);
+    };
+    let db = match load_db(&args, &subjects, now) {
+        Ok(db) => db,
+        Err(e) => {
+            printer.error(&e, Some("--db takes directories or zips of OSV JSON, or an index"));
+            return Ok(ExitStatus::Error);
+        }
+    };
+    report_problems(&db.problems, printer);
+    let options = Options {
+        now_days: now,
+        fail_on: args.fail_on,
+        deny: args.deny.clone(),
+        policy,
+    };
+    let findings = crate::audit::audit(&subjects, &db, &options);
+    let summary = crate::audit::summarize(&findings);
+    let skipped = db
+        .problems
+        .iter()
+        .filter(|p| p.level == ProblemLevel::Error)
+        .count();
+    let document = serde_json::json!({
+        "schema": crate::audit::REPORT_SCHEMA,
+        "now": crate::osv::format_date(now),
+        "packages": subjects.len(),
+        "database": {
+            "records": db.records_read,
+            "withdrawn": db.withdrawn,
+            "skipped": skipped,
+            "problems": db.problems,
+        },
+        "summary": summary,
+        "findings": findings,
+    });
+    let render = |json: bool| -> String {
+        if json {
+            let mut s = serde_json::to_string_pretty(&document).expect("report serializes");
+            s.push('\n');
+            s
+        } else {
+            render_text(&findings, &summary, now, subjects.len())
+        }
+    };
+    let status = if summary.failing > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+    if args.show {
+        printer.out(&render(printer.json))?;
+        if let Some(path) = &args.report
+            && let Err(e) = write_private(path, render(printer.json).as_bytes())
+        {
+            printer.error(&e, None);
+            return Ok(ExitStatus::Error);
+        }
+        return Ok(status);
+    }
+    let path = args.report.clone().unwrap_or_else(|| {
+        PathBuf::from(if printer.json {
+            "repro-audit-report.json"
+        } else {
+            "repro-audit-report.txt"
+        })
+    });
+    if let Err(e) = write_private(&path, render(printer.json).as_bytes()) {
+        printer.error(&e, None);
+        return Ok(ExitStatus::Error);
+    }
+    printer.out(&format!(
+        "{}; report written to {}\n",
+        public_line(&summary, subjects.len(), skipped),
+        path.display()
+    ))?;
+    Ok(status)
+}
+
+/// The line a public log may carry: counts and the nearest due date, nothing else.
+fn public_line(s: &Summary, packages: usize, skipped: usize) -> String {
+    let mut line = format!(
+        "{} finding{}: {} critical, {} high, {} medium, {} low, {} unrated",
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        s.critical,
+        s.high,
+        s.medium,
+        s.low,
+        s.unknown
+    );
+    let _ = write!(
+        line,
+        "; {} warning{}",
+        s.warnings,
+        if s.warnings == 1 { "" } else { "s" }
+    );
+    if let Some(d) = &s.earliest_due {
+        let _ = write!(line, "; earliest due {d}");
+    }
+    if s.overdue > 0 {
+        let _ = write!(line, "; {} overdue", s.overdue);
+    }
+    let _ = write!(line, "; {packages} packages audited");
+    if skipped > 0 {
+        let _ = write!(line, "; {skipped} advisory records skipped");
+    }
+    line
+}
+
+/// The human report.
+fn render_text(findings: &[Finding], s: &Summary, now: i64, packages: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "repro audit, {}: {} packages; {} findings ({} failing), {} warnings",
+        crate::osv::format_date(now),
+        packages,
+        s.findings,
+        s.failing,
+        s.warnings
+    );
+    for f in findings {
+        let what = match &f.kind {
+            FindingKind::Vulnerability => "vulnerability".to_string(),
+            FindingKind::Malicious => "MALICIOUS PACKAGE".to_string(),
+            FindingKind::Warning(i) => format!("warning: {i}"),
+        };
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{} {} {}=={} ({}, {}){}",
+            f.severity.as_str().to_uppercase(),
+            f.id,
+            f.name,
+            f.version,
+            f.ecosystem,
+            what,
+            if f.fails { "" } else { " [not failing]" }
+        );
+        if let Some(summary) = &f.summary {
+            let _ = writeln!(out, "  {summary}");
+        }
+        if !f.aliases.is_empty() {
+            let _ = writeln!(out, "  aliases: {}", f.aliases.join(", "));
+        }
+        if let (Some(score), Some(v)) = (f.score, &f.vector) {
+            let _ = writeln!(out, "  score: {score:.1} {v}");
+        }
+        let _ = writeln!(
+            out,
+            "  due: {}{} (clock from {} {})",
+            f.sla.due,
+            if f.sla.overdue { " OVERDUE" } else { "" },
+            f.sla.clock_source,
+            f.sla.clock_start
+        );
+        if !f.fixed_in.is_empty() {
+            let _ = writeln!(out, "  fixed in: {}", f.fixed_in.join(", "));
+        }
+        let _ = writeln!(out, "  used by: {}", f.used_by.join(", "));
+        let _ = writeln!(out, "  advisory: {}", f.source);
+    }
+    out
+}
+
+/// Write `bytes` to `path` with mode 0600 (atomically: temp file, fsync, rename), refusing to
+/// replace a symlink or a file that others may read.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{}: refusing to write the private report through a symlink",
+                path.display()
+            ));
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{}: refusing to overwrite a report others may read (mode {mode:04o}); remove it or `chmod 600` it",
+                path.display()
+            ));
+        }
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    crate::store::write_atomic(dir, path, bytes).map_err(|e| e.to_string())?;
+    // tempfile creates files 0600 already; make it explicit for any umask or platform.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("{}: cannot set mode 0600: {e}", path.display()))
+}
