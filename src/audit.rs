@@ -208,7 +208,10 @@ pub struct Options {
 }
 
 /// The rating of an advisory for one affected entry: (severity, score, vector).
-pub fn rate(advisory: &Advisory, entry_severity: &[SeverityEntry]) -> (Severity, Option<f64>, Option<String>) {
+pub fn rate(
+    advisory: &Advisory,
+    entry_severity: &[SeverityEntry],
+) -> (Severity, Option<f64>, Option<String>) {
     if advisory.malicious {
         return (Severity::Critical, None, None);
     }
@@ -235,7 +238,10 @@ pub fn rate(advisory: &Advisory, entry_severity: &[SeverityEntry]) -> (Severity,
     if let Some((_, score, vector)) = best {
         return (from_score(score), Some(score), Some(vector));
     }
-    let db = advisory.database_severity.as_deref().map(str::to_ascii_uppercase);
+    let db = advisory
+        .database_severity
+        .as_deref()
+        .map(str::to_ascii_uppercase);
     let s = match db.as_deref() {
         Some("CRITICAL") => Severity::Critical,
         Some("HIGH") => Severity::High,
@@ -289,20 +295,36 @@ pub fn business_days_between(from: i64, to: i64, holidays: &BTreeSet<i64>) -> i6
     sign * n
 }
 
-fn sla_for(advisory: &Advisory, subject: &Subject, severity: Severity, o: &Options) -> Sla {
+fn sla_for(
+    advisory: &Advisory,
+    subject: &Subject,
+    severity: Severity,
+    informational: bool,
+    o: &Options,
+) -> Sla {
     let (start, source) = match o.policy.clock_start(advisory, subject.name.as_str()) {
         Some(d) => (d, "policy"),
-        None => match advisory.published.as_deref().and_then(crate::osv::parse_date) {
+        None => match advisory
+            .published
+            .as_deref()
+            .and_then(crate::osv::parse_date)
+        {
             Some(d) => (d, "published"),
-            None => match advisory.modified.as_deref().and_then(crate::osv::parse_date) {
+            None => match advisory
+                .modified
+                .as_deref()
+                .and_then(crate::osv::parse_date)
+            {
                 Some(d) => (d, "modified"),
                 None => (o.now_days, "today"),
             },
         },
     };
-    let days = match severity.rank() {
-        4 => Some(o.policy.critical_days()),
-        3 => Some(o.policy.high_days()),
+    // Informational warnings (unmaintained, unsound) wait for the next regular release.
+    let days = match (severity.rank(), informational) {
+        (_, true) => None,
+        (4, _) => Some(o.policy.critical_days()),
+        (3, _) => Some(o.policy.high_days()),
         _ => None,
     };
     match days {
@@ -374,7 +396,7 @@ pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
                 id: a.id.clone(),
                 aliases: a.aliases.clone(),
                 summary: a.summary.clone(),
-                sla: sla_for(a, s, severity, o),
+                sla: sla_for(a, s, severity, matches!(kind, FindingKind::Warning(_)), o),
                 kind,
                 ecosystem: s.ecosystem,
                 name: s.name.to_string(),
@@ -464,9 +486,7 @@ pub fn summarize(findings: &[Finding]) -> Summary {
         if f.sla.overdue {
             s.overdue += 1;
         }
-        if f.sla.due != "next-release"
-            && s.earliest_due.as_ref().is_none_or(|d| f.sla.due < *d)
-        {
+        if f.sla.due != "next-release" && s.earliest_due.as_ref().is_none_or(|d| f.sla.due < *d) {
             s.earliest_due = Some(f.sla.due.clone());
         }
     }
@@ -500,8 +520,14 @@ mod tests {
             crate::osv::format_date(add_business_days(day("2026-12-21"), 10, &holidays)),
             "2027-01-05"
         );
-        assert_eq!(business_days_between(day("2026-12-04"), day("2026-12-07"), &none), 1);
-        assert_eq!(business_days_between(day("2026-12-07"), day("2026-12-04"), &none), -1);
+        assert_eq!(
+            business_days_between(day("2026-12-04"), day("2026-12-07"), &none),
+            1
+        );
+        assert_eq!(
+            business_days_between(day("2026-12-07"), day("2026-12-04"), &none),
+            -1
+        );
     }
 
     #[test]

@@ -304,7 +304,9 @@ pub(crate) fn read_source(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, Os
                     // Indexing (every package wanted) records each file's digest.
                     Ok(()) => match (parse_record(buf, &label, wanted), wanted) {
                         (Parsed::Advisory(mut a, p), None) => {
-                            a.record_sha256 = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&buf[..])));
+                            a.record_sha256 = Some(hex::encode(
+                                <sha2::Sha256 as sha2::Digest>::digest(&buf[..]),
+                            ));
                             Parsed::Advisory(a, p)
                         }
                         (parsed, _) => parsed,
@@ -437,7 +439,10 @@ fn read_zip(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, OsvError> {
                     })));
                 }
             };
-            let name = member.name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+            let name = member
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| "?".into());
             if !member.is_file() || !name.ends_with(".json") {
                 return Ok(None);
             }
@@ -639,7 +644,10 @@ pub(crate) fn parse_record(bytes: &[u8], label: &dyn std::fmt::Display, wanted: 
         };
     }
     let (database_severity, malicious_origins) = match raw.database_specific {
-        Some(d) => (d.severity.map(Cow::into_owned), d.malicious_origins.is_some()),
+        Some(d) => (
+            d.severity.map(Cow::into_owned),
+            d.malicious_origins.is_some(),
+        ),
         None => (None, false),
     };
     Parsed::Advisory(
@@ -687,7 +695,7 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> Parsed {
-        parse_record(json.as_bytes(), "t.json", None)
+        parse_record(json.as_bytes(), &"t.json", None)
     }
 
     #[test]
@@ -740,7 +748,10 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(format_date(parse_date("2026-12-03T10:00:00Z").unwrap()), "2026-12-03");
+        assert_eq!(
+            format_date(parse_date("2026-12-03T10:00:00Z").unwrap()),
+            "2026-12-03"
+        );
         assert_eq!(format_date(parse_date("2026-12-03").unwrap()), "2026-12-03");
         assert_eq!(parse_date("2026-13-03"), None);
         assert_eq!(parse_date("yesterday"), None);

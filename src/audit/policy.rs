@@ -90,7 +90,10 @@ impl Policy {
                 })
             })
             .collect::<Result<_, String>>()?;
-        for (what, v) in [("critical-days", raw.critical_days), ("high-days", raw.high_days)] {
+        for (what, v) in [
+            ("critical-days", raw.critical_days),
+            ("high-days", raw.high_days),
+        ] {
             if v == Some(0) {
                 return Err(format!("{what} must be at least 1"));
             }
@@ -145,8 +148,16 @@ mod tests {
         .unwrap();
         assert_eq!((p.critical_days(), p.high_days()), (3, 5));
         assert_eq!(p.holidays().len(), 1);
-        assert!(Policy::parse("holidays = [\"25 Dec\"]").unwrap_err().contains("25 Dec"));
-        assert!(Policy::parse("hollidays = []").unwrap_err().contains("hollidays"));
+        assert!(
+            Policy::parse("holidays = [\"25 Dec\"]")
+                .unwrap_err()
+                .contains("25 Dec")
+        );
+        assert!(
+            Policy::parse("hollidays = []")
+                .unwrap_err()
+                .contains("hollidays")
+        );
         assert!(Policy::parse("critical-days = 0").is_err());
     }
 }

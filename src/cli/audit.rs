@@ -24,7 +24,13 @@ pub struct AuditArgs {
     manifest: Option<PathBuf>,
     /// OSV data: a directory of OSV JSON, a zip of OSV JSON (osv.dev's all.zip), a single
     /// record, or an index from `repro db index`; repeat for several
-    #[arg(long, value_name = "PATH", required = true, env = "REPRO_OSV_DB", value_delimiter = ':')]
+    #[arg(
+        long,
+        value_name = "PATH",
+        required = true,
+        env = "REPRO_OSV_DB",
+        value_delimiter = ':'
+    )]
     db: Vec<PathBuf>,
     /// Policy file (TOML): deadlines, holidays, clock starts of privately reported findings
     #[arg(long, value_name = "FILE")]
@@ -217,7 +223,8 @@ fn load_db(args: &AuditArgs, subjects: &[Subject], now: i64) -> Result<Database,
         let part = if crate::osv::index::is_index(path) {
             crate::osv::index::load(path, &wanted, now).map_err(|e| e.to_string())?
         } else {
-            crate::osv::load(std::slice::from_ref(path), now, Some(&set)).map_err(|e| e.to_string())?
+            crate::osv::load(std::slice::from_ref(path), now, Some(&set))
+                .map_err(|e| e.to_string())?
         };
         if part.records_read == 0 {
             return Err(format!(
@@ -253,7 +260,10 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         None => Policy::default(),
     };
     for d in &args.deny {
-        if !matches!(d.as_str(), "unmaintained" | "unsound" | "notice" | "warnings") {
+        if !matches!(
+            d.as_str(),
+            "unmaintained" | "unsound" | "notice" | "warnings"
+        ) {
             printer.error(
                 &format!("--deny {d:?}: expected unmaintained, unsound, notice or warnings"),
                 None,
@@ -267,7 +277,10 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let db = match load_db(&args, &subjects, now) {
         Ok(db) => db,
         Err(e) => {
-            printer.error(&e, Some("--db takes directories or zips of OSV JSON, or an index"));
+            printer.error(
+                &e,
+                Some("--db takes directories or zips of OSV JSON, or an index"),
+            );
             return Ok(ExitStatus::Error);
         }
     };
@@ -394,7 +407,10 @@ fn render_text(findings: &[Finding], s: &Summary, now: i64, packages: usize) -> 
         let _ = writeln!(
             out,
             "{} {} {}=={} ({}, {}){}",
-            f.severity.as_str().to_uppercase(),
+            match f.kind {
+                FindingKind::Warning(_) => "INFO".to_string(),
+                _ => f.severity.as_str().to_uppercase(),
+            },
             f.id,
             f.name,
             f.version,

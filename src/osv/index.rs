@@ -135,7 +135,12 @@ pub fn stamp(path: &Path) -> Result<SourceStamp, OsvError> {
     let (files, dirs) = crate::osv::walk(&abs)?;
     let list: Vec<String> = dirs
         .iter()
-        .map(|p| p.strip_prefix(&abs).unwrap_or(p).to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(&abs)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     let refs: Vec<&str> = list.iter().map(String::as_str).collect();
     Ok(SourceStamp {

@@ -235,7 +235,10 @@ mod tests {
             &[],
         );
         assert!(affects(&e, "1.0+ubuntu1").is_some());
-        assert!(affects(&e, "1!0.5").is_none(), "epoch 1 sorts after every epoch-0 version");
+        assert!(
+            affects(&e, "1!0.5").is_none(),
+            "epoch 1 sorts after every epoch-0 version"
+        );
         assert!(affects(&e, "2.0+local").is_none());
     }
 
@@ -248,7 +251,11 @@ mod tests {
             &["4.2", "1.0.0"],
         );
         assert_eq!(affects(&e, "4.2"), Some(Because::Listed));
-        assert_eq!(affects(&e, "1.0"), Some(Because::Listed), "1.0 == 1.0.0 in PEP 440");
+        assert_eq!(
+            affects(&e, "1.0"),
+            Some(Because::Listed),
+            "1.0 == 1.0.0 in PEP 440"
+        );
         assert_eq!(affects(&e, "4.3"), None);
     }
 
