@@ -11,6 +11,7 @@ mod fetch;
 mod pack;
 mod printer;
 pub(crate) mod sbom;
+mod sign;
 mod store;
 
 use std::path::PathBuf;
@@ -111,6 +112,13 @@ enum Command {
     /// Manage advisory databases: build a compact index of OSV sources
     #[command(subcommand)]
     Db(audit::DbCommand),
+    /// Manage signing keys: generate an ECDSA P-256 pair (cosign's encrypted key format)
+    #[command(subcommand)]
+    Key(sign::KeyCommand),
+    /// Sign files (Sigstore bundle v0.3 and raw signature) or an in-toto statement (DSSE)
+    Sign(sign::SignArgs),
+    /// Verify a file offline against a Sigstore bundle (key-based or keyless) or a raw signature
+    Verify(sign::VerifyArgs),
 }
 
 /// Where the artifact store is.
@@ -219,6 +227,9 @@ pub fn main() -> ExitCode {
         Command::Sbom(args) => sbom::run(args, &printer),
         Command::Audit(args) => audit::run(args, &printer),
         Command::Db(cmd) => audit::run_db(cmd, &printer),
+        Command::Key(cmd) => sign::run_key(cmd, &printer),
+        Command::Sign(args) => sign::run_sign(args, &printer),
+        Command::Verify(args) => sign::run_verify(args, &printer),
     };
     match result {
         Ok(status) => status.into(),

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod attest;
 pub mod audit;
 pub mod check;
 pub mod cli;
@@ -23,4 +24,5 @@ pub mod pack;
 pub mod registry;
 pub mod resolve;
 pub mod sbom;
+pub mod sign;
 pub mod store;

@@ -1,0 +1,386 @@
+//! `repro key generate`, `repro sign` and `repro verify`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use crate::cli::{ExitStatus, Printer};
+use crate::sign::{self, BundleContent, SignError};
+
+/// `repro key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Write an ECDSA P-256 key pair: PREFIX.pub (PKIX PEM) and PREFIX.key (encrypted with a
+    /// passphrase from $REPRO_PASSWORD or the terminal, in cosign's format; mode 0600)
+    Generate {
+        /// Path prefix of the two files
+        #[arg(long, value_name = "PREFIX", default_value = "repro")]
+        out: PathBuf,
+    },
+}
+
+/// Arguments of `repro sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Private key (cosign's encrypted PEM, or an unencrypted PKCS#8/SEC1 PEM)
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Files to sign: each gets FILE.sigstore.json (bundle v0.3) and FILE.sig (base64 DER)
+    #[arg(required_unless_present = "attestation")]
+    pub files: Vec<PathBuf>,
+    /// Sign an in-toto statement as a DSSE envelope instead (STATEMENT.sigstore.json)
+    #[arg(long, value_name = "STATEMENT", conflicts_with = "files")]
+    pub attestation: Option<PathBuf>,
+    /// Write the signatures here instead of beside each file
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// Arguments of `repro verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The artefact (or `sha256:HEX` for a keyless bundle checked by digest)
+    pub file: String,
+    /// Sigstore bundle [default: FILE.sigstore.json]
+    #[arg(long, value_name = "BUNDLE")]
+    pub bundle: Option<PathBuf>,
+    /// A raw signature (base64 or DER) to check instead of a bundle; needs --key
+    #[arg(long, value_name = "SIG", conflicts_with = "bundle", requires = "key")]
+    pub signature: Option<PathBuf>,
+    /// Public key (PKIX PEM) for key-based signatures
+    #[arg(long, value_name = "PUB", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    pub key: Option<PathBuf>,
+    /// Keyless: the exact identity (SAN: email or URI) the certificate must name
+    #[arg(long, value_name = "ID", requires = "certificate_oidc_issuer")]
+    pub certificate_identity: Option<String>,
+    /// Keyless: the OIDC issuer the certificate must name
+    #[arg(long, value_name = "ISS", requires = "certificate_identity")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Trusted root (trusted_root.json) instead of the shipped public-good one
+    #[arg(long, value_name = "FILE", conflicts_with = "staging")]
+    pub trusted_root: Option<PathBuf>,
+    /// Use the shipped staging trusted root
+    #[arg(long)]
+    pub staging: bool,
+    /// For a DSSE bundle: the predicate the statement must carry
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub predicate: Option<crate::attest::PredicateKind>,
+}
+
+/// The passphrase: $REPRO_PASSWORD, else a prompt on the terminal with echo off.
+pub(crate) fn passphrase(prompt: &str, confirm: bool) -> Result<Vec<u8>, SignError> {
+    if let Ok(p) = std::env::var("REPRO_PASSWORD") {
+        return Ok(p.into_bytes());
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(SignError::Key(
+            "no terminal to ask for the passphrase: set REPRO_PASSWORD".into(),
+        ));
+    }
+    let read = |prompt: &str| -> Result<Vec<u8>, SignError> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|_| {
+                SignError::Key("no terminal to ask for the passphrase: set REPRO_PASSWORD".into())
+            })?;
+        let saved = tcgetattr(&tty).map_err(|e| SignError::Key(format!("terminal: {e}")))?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(&tty, OptionalActions::Now, &quiet)
+            .map_err(|e| SignError::Key(format!("terminal: {e}")))?;
+        let mut w = &tty;
+        let _ = write!(w, "{prompt}");
+        let mut line = String::new();
+        let got = std::io::BufRead::read_line(&mut std::io::BufReader::new(&tty), &mut line);
+        let _ = tcsetattr(&tty, OptionalActions::Now, &saved);
+        let _ = writeln!(w);
+        got.map_err(|e| SignError::Key(format!("terminal: {e}")))?;
+        Ok(line.trim_end_matches(['\r', '\n']).as_bytes().to_vec())
+    };
+    let first = read(prompt)?;
+    if confirm && read("Repeat the passphrase: ")? != first {
+        return Err(SignError::Key("the passphrases differ".into()));
+    }
+    Ok(first)
+}
+
+/// Create `path` with mode 0600 and write `bytes`, refusing to replace an existing file.
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Run `repro key`.
+pub fn run_key(cmd: KeyCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let KeyCommand::Generate { out } = cmd;
+    let key_path = PathBuf::from(format!("{}.key", out.display()));
+    let pub_path = PathBuf::from(format!("{}.pub", out.display()));
+    for p in [&key_path, &pub_path] {
+        if p.exists() {
+            printer.error(&format!("{}: exists; not overwritten", p.display()), None);
+            return Ok(ExitStatus::Error);
+        }
+    }
+    let result = (|| -> Result<(), String> {
+        let pass = passphrase("Passphrase for the new key: ", true).map_err(|e| e.to_string())?;
+        let key = sign::generate_key().map_err(|e| e.to_string())?;
+        let pem = sign::encrypt_private(&key, &pass).map_err(|e| e.to_string())?;
+        create_private(&key_path, pem.as_bytes())
+            .map_err(|e| format!("{}: {e}", key_path.display()))?;
+        let dir = pub_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        crate::store::write_atomic(
+            dir,
+            &pub_path,
+            sign::public_pem(key.verifying_key()).as_bytes(),
+        )
+        .map_err(|e| e.to_string())
+    })();
+    match result {
+        Ok(()) => {
+            printer.out(&format!(
+                "wrote {} (encrypted, mode 0600) and {}\n",
+                key_path.display(),
+                pub_path.display()
+            ))?;
+            Ok(ExitStatus::Success)
+        }
+        Err(e) => {
+            printer.error(&e, None);
+            Ok(ExitStatus::Error)
+        }
+    }
+}
+
+fn output_path(file: &Path, out_dir: Option<&Path>, suffix: &str) -> PathBuf {
+    let name = format!(
+        "{}{suffix}",
+        file.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    );
+    match out_dir {
+        Some(d) => d.join(name),
+        None => file.with_file_name(name),
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::store::write_atomic(dir, path, bytes).map_err(|e| e.to_string())?;
+    // Signatures are public: readable by all, unlike the temp file's 0600.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Run `repro sign`.
+pub fn run_sign(args: SignArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let key = match sign::load_private(&args.key, || passphrase("Passphrase: ", false)) {
+        Ok(k) => k,
+        Err(e) => {
+            printer.error(&e.to_string(), None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let mut written = Vec::new();
+    let result = (|| -> Result<(), String> {
+        if let Some(statement) = &args.attestation {
+            let payload =
+                std::fs::read(statement).map_err(|e| format!("{}: {e}", statement.display()))?;
+            crate::attest::check_statement(&payload)
+                .map_err(|e| format!("{}: {e}", statement.display()))?;
+            let env =
+                sign::dsse::sign(&key, sign::dsse::IN_TOTO, &payload).map_err(|e| e.to_string())?;
+            let bundle = serde_json::json!({
+                "mediaType": sign::BUNDLE_V03,
+                "verificationMaterial": {"publicKey": {"hint": sign::key_hint(key.verifying_key())}},
+                "dsseEnvelope": env,
+            });
+            let out = output_path(statement, args.out_dir.as_deref(), ".sigstore.json");
+            write_file(
+                &out,
+                &serde_json::to_vec_pretty(&bundle).expect("serializes"),
+            )?;
+            written.push(out);
+            return Ok(());
+        }
+        for file in &args.files {
+            let digest = sign::sha256_file(file).map_err(|e| e.to_string())?;
+            let sig = sign::sign_digest(&key, &digest).map_err(|e| e.to_string())?;
+            let bundle = sign::message_bundle(key.verifying_key(), &digest, &sig);
+            let b = output_path(file, args.out_dir.as_deref(), ".sigstore.json");
+            write_file(&b, &serde_json::to_vec_pretty(&bundle).expect("serializes"))?;
+            let s = output_path(file, args.out_dir.as_deref(), ".sig");
+            use base64::Engine as _;
+            let text = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
+            write_file(&s, format!("{text}\n").as_bytes())?;
+            written.push(b);
+            written.push(s);
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        printer.error(&e, None);
+        return Ok(ExitStatus::Error);
+    }
+    if printer.json {
+        printer.json(&serde_json::json!({"schema": "repro.sign/v1", "written": written}))?;
+    } else {
+        let mut out = String::new();
+        for w in &written {
+            out.push_str(&format!("wrote {}\n", w.display()));
+        }
+        printer.out(&out)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Run `repro verify`.
+pub fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    match verify(&args) {
+        Ok(detail) => {
+            if printer.json {
+                printer.json(&serde_json::json!({"schema": "repro.verify/v1", "verified": true, "file": args.file, "detail": detail}))?;
+            } else {
+                printer.out(&format!(
+                    "verified: {} ({})\n",
+                    args.file,
+                    detail["summary"].as_str().unwrap_or("")
+                ))?;
+            }
+            Ok(ExitStatus::Success)
+        }
+        Err(Failure::Invalid(reason)) => {
+            if printer.json {
+                printer.json(&serde_json::json!({"schema": "repro.verify/v1", "verified": false, "file": args.file, "reason": reason}))?;
+            } else {
+                printer.out(&format!("NOT verified: {}: {reason}\n", args.file))?;
+            }
+            Ok(ExitStatus::Failure)
+        }
+        Err(Failure::Error(e)) => {
+            printer.error(&e, None);
+            Ok(ExitStatus::Error)
+        }
+    }
+}
+
+/// Verification failed (exit 1) or could not run (exit 2).
+enum Failure {
+    Invalid(String),
+    Error(String),
+}
+
+impl From<SignError> for Failure {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Digest(_) | SignError::Signature(_) => Failure::Invalid(e.to_string()),
+            _ => Failure::Error(e.to_string()),
+        }
+    }
+}
+
+fn verify(args: &VerifyArgs) -> Result<serde_json::Value, Failure> {
+    let by_digest = args.file.strip_prefix("sha256:").map(str::to_string);
+    let file = Path::new(&args.file);
+    if let Some(sig_path) = &args.signature {
+        let key = sign::load_public(args.key.as_ref().expect("clap requires --key"))?;
+        let digest = sign::sha256_file(file)?;
+        sign::verify_digest(&key, &digest, &sign::read_signature(sig_path)?)?;
+        return Ok(
+            serde_json::json!({"summary": "raw signature, key", "sha256": hex::encode(digest)}),
+        );
+    }
+    let bundle_path = match &args.bundle {
+        Some(b) => b.clone(),
+        None => PathBuf::from(format!("{}.sigstore.json", args.file)),
+    };
+    let bundle = sign::read_bundle(&bundle_path)?;
+    if let (Some(id), Some(iss)) = (&args.certificate_identity, &args.certificate_oidc_issuer) {
+        if !bundle.keyless {
+            return Err(Failure::Invalid("certificate: the bundle is signed with a key, not a Fulcio certificate (use --key)".into()));
+        }
+        let root = sign::keyless::trusted_root(args.trusted_root.as_deref(), args.staging)
+            .map_err(Failure::Error)?;
+        let subject = match &by_digest {
+            Some(hex) => sign::keyless::Subject::Sha256(hex.clone()),
+            None => sign::keyless::Subject::File(file),
+        };
+        let v = sign::keyless::verify(subject, &bundle.json, id, iss, &root)
+            .map_err(Failure::Invalid)?;
+        if let BundleContent::Dsse(env) = &bundle.content
+            && let Some(kind) = args.predicate
+        {
+            let payload = env.payload_bytes()?;
+            crate::attest::check_predicate(&payload, kind, None).map_err(Failure::Invalid)?;
+        }
+        return Ok(
+            serde_json::json!({"summary": format!("keyless, {} via {}", v.identity.clone().unwrap_or_default(), v.issuer.clone().unwrap_or_default()), "keyless": v}),
+        );
+    }
+    let Some(key_path) = &args.key else {
+        return Err(Failure::Error(
+            "give --key PUB, or --certificate-identity and --certificate-oidc-issuer".into(),
+        ));
+    };
+    let key = sign::load_public(key_path)?;
+    if bundle.keyless {
+        return Err(Failure::Invalid("certificate: the bundle is keyless; verify it with --certificate-identity and --certificate-oidc-issuer".into()));
+    }
+    if by_digest.is_some() {
+        return Err(Failure::Error(
+            "a key-based bundle is verified against the file itself".into(),
+        ));
+    }
+    let digest = sign::sha256_file(file)?;
+    match &bundle.content {
+        BundleContent::Message {
+            digest: named,
+            signature,
+        } => {
+            sign::verify_message(&key, &digest, named.as_deref(), signature)?;
+        }
+        BundleContent::Dsse(env) => {
+            if env.payload_type != sign::dsse::IN_TOTO {
+                return Err(Failure::Invalid(format!(
+                    "payload type: {:?} is not {}",
+                    env.payload_type,
+                    sign::dsse::IN_TOTO
+                )));
+            }
+            let payload = env.verify(&key)?;
+            crate::attest::check_predicate(
+                &payload,
+                args.predicate.unwrap_or(crate::attest::PredicateKind::Any),
+                Some(&digest),
+            )
+            .map_err(Failure::Invalid)?;
+        }
+    }
+    let tlog = if bundle.tlog_entries == 0 {
+        "no transparency-log entry (none claimed)"
+    } else {
+        "transparency-log entries not checked with a key"
+    };
+    Ok(serde_json::json!({
+        "summary": format!("key signature, {tlog}"),
+        "sha256": hex::encode(digest),
+        "mediaType": bundle.media_type,
+    }))
+}
