@@ -189,7 +189,7 @@ pub fn provenance(m: &Manifest, source: &SourceInfo, run: &RunDetails) -> Value 
                 "builder": {
                     "id": run.builder_id,
                     "version": {
-                        "repro": b.tool.get("repro").cloned().unwrap_or_default(),
+                        "repro": b.tool.get("version").cloned().unwrap_or_default(),
                         "toolchains": b.toolchains,
                     },
                 },

@@ -9,7 +9,8 @@ mod check;
 pub(crate) mod diff;
 mod fetch;
 mod pack;
-mod printer;
+pub(crate) mod printer;
+mod release;
 pub(crate) mod sbom;
 mod sign;
 mod store;
@@ -119,6 +120,10 @@ enum Command {
     Sign(sign::SignArgs),
     /// Verify a file offline against a Sigstore bundle (key-based or keyless) or a raw signature
     Verify(sign::VerifyArgs),
+    /// One maintainer command: check, fetch, build, audit (private), SBOM, sign everything,
+    /// SHA256SUMS and VERIFY.md into a release folder
+    #[command(disable_version_flag = true)]
+    Release(release::ReleaseArgs),
 }
 
 /// Where the artifact store is.
@@ -230,6 +235,7 @@ pub fn main() -> ExitCode {
         Command::Key(cmd) => sign::run_key(cmd, &printer),
         Command::Sign(args) => sign::run_sign(args, &printer),
         Command::Verify(args) => sign::run_verify(args, &printer),
+        Command::Release(args) => release::run(args, &printer),
     };
     match result {
         Ok(status) => status.into(),

@@ -42,6 +42,17 @@ pub struct BuildArgs {
     /// machine does
     #[arg(long, requires = "command")]
     vary: bool,
+    /// Also write SLSA provenance v1 (an in-toto statement over the outputs) to this file
+    #[arg(long, value_name = "FILE")]
+    provenance: Option<PathBuf>,
+    /// The builder identity recorded in the provenance (`runDetails.builder.id`)
+    #[arg(
+        long,
+        value_name = "URI",
+        env = "REPRO_BUILDER_ID",
+        default_value = "urn:repro:builder:unidentified"
+    )]
+    builder_id: String,
     /// The build command, after `--`
     #[arg(last = true)]
     command: Vec<String>,
@@ -319,6 +330,26 @@ pub fn toolchains() -> BTreeMap<String, String> {
     out
 }
 
+/// The git remote and commit of the build tree, when it is a checkout.
+fn git_source(dir: &Path) -> crate::attest::SourceInfo {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let commit = git(&["rev-parse", "HEAD"]);
+    let uri = git(&["remote", "get-url", "origin"]).map(|u| format!("git+{u}"));
+    crate::attest::SourceInfo {
+        uri: uri.or_else(|| commit.as_ref().map(|_| "git+local-checkout".to_string())),
+        commit,
+    }
+}
+
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
@@ -479,6 +510,38 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     crate::store::write_atomic(parent, &args.out, &json)?;
+    if let Some(path) = &args.provenance {
+        let finished = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let manifest_sha256 = crate::digest::sha256(&json).hex();
+        let run = crate::attest::RunDetails {
+            builder_id: args.builder_id.clone(),
+            invocation_id: format!(
+                "{}-{started_at}",
+                &crate::digest::sha256(
+                    format!("{}{}{started_at}", manifest.build_id, hostname()).as_bytes()
+                )
+                .hex()[..16]
+            ),
+            started_on: crate::sbom::cyclonedx::rfc3339(started_at as i64),
+            finished_on: crate::sbom::cyclonedx::rfc3339(finished as i64),
+            manifest_sha256: Some(manifest_sha256),
+            manifest_name: args
+                .out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let statement = crate::attest::provenance(&manifest, &git_source(&build_dir), &run);
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        crate::store::write_atomic(parent, path, &serde_json::to_vec_pretty(&statement)?)?;
+    }
     if printer.json {
         printer.json(&serde_json::json!({"schema": "repro.build/v1", "manifest": args.out, "build_id": manifest.build_id}))?;
     } else {

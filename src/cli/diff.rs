@@ -28,6 +28,16 @@ pub struct DiffArgs {
     /// Where the outputs of manifest B are
     #[arg(long, value_name = "DIR", requires = "root_a")]
     root_b: Option<PathBuf>,
+    /// Two manifests (A: the maintainer's, B: this machine's): write an in-toto SLSA
+    /// verification summary (PASSED when identical, FAILED with the count otherwise)
+    #[arg(long, value_name = "FILE")]
+    attest: Option<PathBuf>,
+    /// The maintainer's provenance statement, recorded by digest in the summary
+    #[arg(long, value_name = "FILE", requires = "attest")]
+    provenance: Option<PathBuf>,
+    /// The verifier identity recorded in the summary
+    #[arg(long, value_name = "URI", env = "REPRO_VERIFIER_ID", default_value = crate::attest::VERIFIER_ID)]
+    verifier_id: String,
 }
 
 /// Render a report for a person: differences grouped by location, details indented.
@@ -91,8 +101,8 @@ pub fn run(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let options = DiffOptions {
         max_lines: args.max_lines,
         all_metadata: args.all_metadata,
-        root_a: args.root_a,
-        root_b: args.root_b,
+        root_a: args.root_a.clone(),
+        root_b: args.root_b.clone(),
         ..Default::default()
     };
     let report = match diff(&args.a, &args.b, &options) {
@@ -102,6 +112,12 @@ pub fn run(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
+    if let Some(path) = &args.attest
+        && let Err(e) = attest(&args, path, &report)
+    {
+        printer.error(&e, None);
+        return Ok(ExitStatus::Error);
+    }
     if printer.json {
         printer.json(&report)?;
     } else {
@@ -112,4 +128,37 @@ pub fn run(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Write the verification summary of comparing manifest A (the maintainer's) with B (ours).
+fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Result<(), String> {
+    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let (a, b) = (read(&args.a)?, read(&args.b)?);
+    let reference = crate::manifest::Manifest::load(&args.a)
+        .map_err(|e| format!("--attest compares two manifests: {e}"))?;
+    crate::manifest::Manifest::load(&args.b)
+        .map_err(|e| format!("--attest compares two manifests: {e}"))?;
+    let provenance = match &args.provenance {
+        Some(p) => Some(crate::digest::sha256(&read(p)?).hex()),
+        None => None,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let statement = crate::attest::vsa(
+        &reference,
+        &crate::digest::sha256(&a).hex(),
+        &crate::digest::sha256(&b).hex(),
+        provenance.as_deref(),
+        report.differences.len(),
+        &args.verifier_id,
+        &crate::sbom::cyclonedx::rfc3339(now),
+    );
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let bytes = serde_json::to_vec_pretty(&statement).expect("serializes");
+    crate::store::write_atomic(dir, path, &bytes).map_err(|e| e.to_string())
 }

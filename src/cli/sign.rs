@@ -348,6 +348,19 @@ fn verify(args: &VerifyArgs) -> Result<serde_json::Value, Failure> {
             "a key-based bundle is verified against the file itself".into(),
         ));
     }
+    if bundle.tlog_entries > 0 {
+        // Signed with a key and logged (cosign sign-blob --key with a Rekor upload): the log
+        // evidence is checked against the trusted root, then the signature.
+        let root = sign::keyless::trusted_root(args.trusted_root.as_deref(), args.staging)
+            .map_err(Failure::Error)?;
+        let pem = std::fs::read_to_string(key_path)
+            .map_err(|e| Failure::Error(format!("{}: {e}", key_path.display())))?;
+        let v = sign::keyless::verify_with_key(file, &bundle.json, &pem, &root)
+            .map_err(Failure::Invalid)?;
+        return Ok(
+            serde_json::json!({"summary": "key signature, transparency-log entry verified", "log": v}),
+        );
+    }
     let digest = sign::sha256_file(file)?;
     match &bundle.content {
         BundleContent::Message {
@@ -373,13 +386,8 @@ fn verify(args: &VerifyArgs) -> Result<serde_json::Value, Failure> {
             .map_err(Failure::Invalid)?;
         }
     }
-    let tlog = if bundle.tlog_entries == 0 {
-        "no transparency-log entry (none claimed)"
-    } else {
-        "transparency-log entries not checked with a key"
-    };
     Ok(serde_json::json!({
-        "summary": format!("key signature, {tlog}"),
+        "summary": "key signature, no transparency-log entry (none claimed)",
         "sha256": hex::encode(digest),
         "mediaType": bundle.media_type,
     }))

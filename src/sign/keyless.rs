@@ -118,6 +118,43 @@ pub fn verify(
     })
 }
 
+/// Verify a key-based bundle that carries transparency-log entries: the log evidence (inclusion
+/// proof, checkpoint, signed entry timestamp) against the trusted root's Rekor keys, and the
+/// signature with `public_pem`.
+pub fn verify_with_key(
+    path: &Path,
+    bundle_json: &str,
+    public_pem: &str,
+    root: &TrustedRoot,
+) -> Result<Verified, String> {
+    use sigstore_verify::PublicKeyVerificationPolicy;
+    use sigstore_verify::types::DerPublicKey;
+    extra_checks(bundle_json)?;
+    let bundle = Bundle::from_json(bundle_json).map_err(|e| format!("bundle: {e}"))?;
+    let verifier = Verifier::new(root).map_err(|e| format!("trusted root: {e}"))?;
+    let key = DerPublicKey::from_pem(public_pem).map_err(|e| format!("key: {e}"))?;
+    let policy = PublicKeyVerificationPolicy::new(key);
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let result = verifier
+        .verify_reader(
+            std::io::BufReader::with_capacity(1 << 20, f),
+            &bundle,
+            &policy,
+        )
+        .map_err(describe)?;
+    Ok(Verified {
+        identity: None,
+        issuer: None,
+        integrated_time: result.integrated_time().map(|t| t.as_second()),
+        timestamps: result
+            .verified_timestamps()
+            .iter()
+            .map(|t| t.as_second())
+            .collect(),
+    })
+}
+
 /// Name the check that failed.
 fn describe(e: sigstore_verify::Error) -> String {
     use sigstore_verify::Error as E;

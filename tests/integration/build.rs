@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::repro;
 use crate::support::{Reply, Server, sha256_hex, simple_page, wheel};
 
-fn setup_tree(root: &Path, files: &[(String, Vec<u8>)]) {
+pub(crate) fn setup_tree(root: &Path, files: &[(String, Vec<u8>)]) {
     let fdir = root.join("functions/hello");
     std::fs::create_dir_all(&fdir).unwrap();
     let h = |i: usize| sha256_hex(&files[i].1);
@@ -54,8 +54,9 @@ fn build(dir: &Path, store: &Path, index: &str, umask: &str, tz: &str) -> std::p
         .unwrap()
 }
 
-#[test]
-fn two_builds_in_two_paths_agree_and_a_changed_byte_is_named() {
+/// A local mirror serving two small wheels (alpha 1.0 depends on beta 2.0): the server, its
+/// index URL, and the wheels.
+pub(crate) fn two_wheel_mirror() -> (Server, String, Vec<(String, Vec<u8>)>) {
     let server = Server::start();
     let files = vec![
         (
@@ -82,6 +83,12 @@ fn two_builds_in_two_paths_agree_and_a_changed_byte_is_named() {
         );
     }
     let index = format!("{}/simple/", server.url);
+    (server, index, files)
+}
+
+#[test]
+fn two_builds_in_two_paths_agree_and_a_changed_byte_is_named() {
+    let (_server, index, files) = two_wheel_mirror();
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b/other/path"));

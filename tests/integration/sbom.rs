@@ -393,7 +393,7 @@ impl jsonschema::Retrieve for VendoredSchemas {
     }
 }
 
-fn validate_1_6(doc: &serde_json::Value) -> Vec<String> {
+pub(crate) fn validate_1_6(doc: &serde_json::Value) -> Vec<String> {
     validate(doc, "cyclonedx", "bom-1.6.schema.json")
 }
 

@@ -1,0 +1,491 @@
+//! `repro release`: check → fetch → build (manifest, provenance) → audit (private) → SBOM →
+//! sign every artefact → SHA256SUMS → VERIFY.md, into one release folder.
+//!
+//! Each step runs this very binary as a child process with the arguments a maintainer would
+//! type, so a release is exactly the sequence the README documents; signing runs in-process so
+//! the passphrase is asked once.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Args;
+
+use crate::audit::FailOn;
+use crate::cli::{ExitStatus, Printer};
+use crate::sign;
+
+/// Arguments of `repro release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// Lockfiles, or directories to search for them
+    locks: Vec<PathBuf>,
+    /// Release name (SBOM, VERIFY.md)
+    #[arg(long)]
+    name: String,
+    /// Release version
+    #[arg(long = "version", value_name = "V")]
+    release_version: String,
+    /// Build target, e.g. lambda-python3.12-x86_64
+    #[arg(long, value_name = "T")]
+    target: String,
+    /// Signing key (cosign's encrypted PEM; passphrase from $REPRO_PASSWORD or the terminal)
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+    /// The release folder to create (must not exist, or be empty)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Build outputs to ship (files or directories), as `repro build --output`
+    #[arg(long = "output", value_name = "PATH")]
+    outputs: Vec<String>,
+    /// OSV advisory data for the audit step (as `repro audit --db`)
+    #[arg(
+        long,
+        value_name = "PATH",
+        required = true,
+        env = "REPRO_OSV_DB",
+        value_delimiter = ':'
+    )]
+    db: Vec<PathBuf>,
+    /// Private audit report, outside the release folder
+    #[arg(long, value_name = "FILE", default_value = "repro-audit-report.txt")]
+    audit_report: PathBuf,
+    /// Findings at or above this rating stop the release
+    #[arg(long, value_enum, default_value = "high")]
+    fail_on: FailOn,
+    /// Audit policy file
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Artifact store
+    #[arg(long, value_name = "DIR", env = "REPRO_STORE")]
+    store: Option<PathBuf>,
+    /// Python package index
+    #[arg(long, value_name = "URL")]
+    index_url: Option<String>,
+    /// A local folder of artifacts
+    #[arg(long, value_name = "DIR")]
+    find_links: Option<PathBuf>,
+    /// Use the store alone
+    #[arg(long)]
+    offline: bool,
+    /// Timestamp handed to the build
+    #[arg(long, value_name = "SECONDS")]
+    source_date_epoch: Option<i64>,
+    /// Builder identity for the provenance
+    #[arg(long, value_name = "URI", env = "REPRO_BUILDER_ID")]
+    builder_id: Option<String>,
+    /// The build command, after `--`
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+fn step(printer: &Printer, n: usize, what: &str) {
+    if printer.verbosity != crate::cli::printer::Verbosity::Silent {
+        eprintln!("release {n}/7: {what}");
+    }
+}
+
+/// Run this binary with `args`; Ok(exit code).
+fn repro(args: &[String]) -> anyhow::Result<i32> {
+    let exe = std::env::current_exe()?;
+    let status = Command::new(exe).args(args).status()?;
+    Ok(status.code().unwrap_or(2))
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Run `repro release`.
+pub fn run(args: ReleaseArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    match release(&args, printer) {
+        Ok(()) => Ok(ExitStatus::Success),
+        Err(Stop::Failure(msg)) => {
+            printer.error(&msg, None);
+            Ok(ExitStatus::Failure)
+        }
+        Err(Stop::Error(msg)) => {
+            printer.error(&msg, None);
+            Ok(ExitStatus::Error)
+        }
+    }
+}
+
+enum Stop {
+    /// A check said no (not hermetic, findings, a mismatch).
+    Failure(String),
+    /// Something could not run.
+    Error(String),
+}
+
+impl From<anyhow::Error> for Stop {
+    fn from(e: anyhow::Error) -> Self {
+        Stop::Error(format!("{e:#}"))
+    }
+}
+
+fn checked(code: i32, what: &str) -> Result<(), Stop> {
+    match code {
+        0 => Ok(()),
+        1 => Err(Stop::Failure(format!("release stopped: {what}"))),
+        _ => Err(Stop::Error(format!(
+            "release stopped: {what} could not run"
+        ))),
+    }
+}
+
+fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
+    let out = &args.out;
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Stop::Error(format!(
+            "{}: exists and is not empty; a release folder starts empty",
+            out.display()
+        )));
+    }
+    if args.audit_report.starts_with(out) {
+        return Err(Stop::Error(
+            "--audit-report must be outside the release folder: findings stay private".into(),
+        ));
+    }
+    // Open the key first: a wrong passphrase should not cost a build.
+    let key = sign::load_private(&args.key, || {
+        crate::cli::sign::passphrase("Passphrase for the release key: ", false)
+    })
+    .map_err(|e| Stop::Error(e.to_string()))?;
+    std::fs::create_dir_all(out).map_err(|e| Stop::Error(format!("{}: {e}", out.display())))?;
+    let locks: Vec<String> = args.locks.iter().map(|p| s(p)).collect();
+    let mut sources: Vec<String> = Vec::new();
+    if let Some(st) = &args.store {
+        sources.extend(["--store".into(), s(st)]);
+    }
+    if let Some(u) = &args.index_url {
+        sources.extend(["--index-url".into(), u.clone()]);
+    }
+    if let Some(f) = &args.find_links {
+        sources.extend(["--find-links".into(), s(f)]);
+    }
+    if args.offline {
+        sources.push("--offline".into());
+    }
+
+    step(printer, 1, "check: the locks must be hermetic");
+    let mut a = vec!["check".to_string()];
+    a.extend(locks.iter().cloned());
+    checked(repro(&a)?, "the locks are not hermetic (`repro check`)")?;
+
+    step(printer, 2, "fetch: every artifact, verified into the store");
+    let mut a = vec![
+        "fetch".into(),
+        "-q".into(),
+        "--target".into(),
+        args.target.clone(),
+    ];
+    a.extend(sources.iter().cloned());
+    a.extend(locks.iter().cloned());
+    checked(
+        repro(&a)?,
+        "an artifact does not match its lock (`repro fetch`)",
+    )?;
+
+    step(printer, 3, "build: manifest and provenance");
+    let manifest = out.join("repro-manifest.json");
+    let provenance = out.join("provenance.intoto.json");
+    let mut a = vec![
+        "build".into(),
+        "--target".into(),
+        args.target.clone(),
+        "--out".into(),
+        s(&manifest),
+        "--provenance".into(),
+        s(&provenance),
+    ];
+    a.extend(sources.iter().cloned());
+    if let Some(e) = args.source_date_epoch {
+        a.extend(["--source-date-epoch".into(), e.to_string()]);
+    }
+    if let Some(b) = &args.builder_id {
+        a.extend(["--builder-id".into(), b.clone()]);
+    }
+    for o in &args.outputs {
+        a.extend(["--output".into(), o.clone()]);
+    }
+    a.extend(locks.iter().cloned());
+    if !args.command.is_empty() {
+        a.push("--".into());
+        a.extend(args.command.iter().cloned());
+    }
+    checked(repro(&a)?, "the build failed (`repro build`)")?;
+
+    step(printer, 4, "audit: findings go to the private report only");
+    let mut a = vec![
+        "audit".into(),
+        "--manifest".into(),
+        s(&manifest),
+        "--report".into(),
+        s(&args.audit_report),
+        "--fail-on".into(),
+        format!("{:?}", args.fail_on).to_lowercase(),
+    ];
+    for d in &args.db {
+        a.extend(["--db".into(), s(d)]);
+    }
+    if let Some(p) = &args.policy {
+        a.extend(["--policy".into(), s(p)]);
+    }
+    checked(
+        repro(&a)?,
+        &format!(
+            "the audit found advisories at or above --fail-on; see the private report {}",
+            args.audit_report.display()
+        ),
+    )?;
+
+    step(printer, 5, "sbom");
+    let sbom = out.join("sbom.cdx.json");
+    let mut a = vec![
+        "sbom".into(),
+        "--manifest".into(),
+        s(&manifest),
+        "--name".into(),
+        args.name.clone(),
+        "--version".into(),
+        args.release_version.clone(),
+        "--out".into(),
+        s(&sbom),
+    ];
+    if let Some(st) = &args.store {
+        a.extend(["--store".into(), s(st)]);
+    }
+    checked(repro(&a)?, "the SBOM could not be written")?;
+
+    step(
+        printer,
+        6,
+        "sign: every artefact, the provenance, SHA256SUMS",
+    );
+    let mut artefacts = vec![manifest.clone(), sbom.clone()];
+    for o in &args.outputs {
+        copy_output(Path::new(o), out, &mut artefacts)?;
+    }
+    let public = out.join("release.pub");
+    write_public(&public, sign::public_pem(key.verifying_key()).as_bytes())?;
+    for f in &artefacts {
+        let digest = sign::sha256_file(f).map_err(|e| Stop::Error(e.to_string()))?;
+        let sig = sign::sign_digest(&key, &digest).map_err(|e| Stop::Error(e.to_string()))?;
+        let bundle = sign::message_bundle(key.verifying_key(), &digest, &sig);
+        write_public(
+            &PathBuf::from(format!("{}.sigstore.json", f.display())),
+            &serde_json::to_vec_pretty(&bundle).expect("serializes"),
+        )?;
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
+        write_public(
+            &PathBuf::from(format!("{}.sig", f.display())),
+            format!("{b64}\n").as_bytes(),
+        )?;
+    }
+    let statement = std::fs::read(&provenance).map_err(|e| Stop::Error(e.to_string()))?;
+    let env = sign::dsse::sign(&key, sign::dsse::IN_TOTO, &statement)
+        .map_err(|e| Stop::Error(e.to_string()))?;
+    let bundle = serde_json::json!({
+        "mediaType": sign::BUNDLE_V03,
+        "verificationMaterial": {"publicKey": {"hint": sign::key_hint(key.verifying_key())}},
+        "dsseEnvelope": env,
+    });
+    write_public(
+        &out.join("provenance.intoto.json.sigstore.json"),
+        &serde_json::to_vec_pretty(&bundle).expect("serializes"),
+    )?;
+    write_sums(out, &key)?;
+
+    step(printer, 7, "VERIFY.md");
+    let verify = verify_md(args, out, &artefacts, key.verifying_key());
+    write_public(&out.join("VERIFY.md"), verify.as_bytes())?;
+    for f in walk(out)? {
+        let mut p = std::fs::metadata(&f)
+            .map_err(|e| Stop::Error(e.to_string()))?
+            .permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o644);
+        std::fs::set_permissions(&f, p).map_err(|e| Stop::Error(e.to_string()))?;
+    }
+    printer
+        .out(&format!(
+            "released {} {} into {}: {} artefacts signed; see {}\n",
+            args.name,
+            args.release_version,
+            out.display(),
+            artefacts.len(),
+            out.join("VERIFY.md").display()
+        ))
+        .map_err(|e| Stop::Error(e.to_string()))?;
+    Ok(())
+}
+
+/// Write a public release file atomically (mode 0644).
+fn write_public(path: &Path, bytes: &[u8]) -> Result<(), Stop> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Stop::Error(format!("{}: {e}", dir.display())))?;
+    crate::store::write_atomic(dir, path, bytes).map_err(|e| Stop::Error(e.to_string()))
+}
+
+/// Every file under `dir`, sorted by path.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>, Stop> {
+    let mut v = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let e = e.map_err(|e| Stop::Error(e.to_string()))?;
+        if e.file_type().is_file() {
+            v.push(e.into_path());
+        }
+    }
+    Ok(v)
+}
+
+/// Copy a build output (file, or every file of a directory) into the release folder.
+fn copy_output(src: &Path, out: &Path, artefacts: &mut Vec<PathBuf>) -> Result<(), Stop> {
+    let meta = std::fs::symlink_metadata(src)
+        .map_err(|e| Stop::Error(format!("output {}: {e}", src.display())))?;
+    let name = src
+        .file_name()
+        .ok_or_else(|| Stop::Error(format!("output {}: no file name", src.display())))?;
+    if meta.is_file() {
+        let to = out.join(name);
+        std::fs::copy(src, &to).map_err(|e| Stop::Error(format!("{}: {e}", to.display())))?;
+        artefacts.push(to);
+        return Ok(());
+    }
+    if !meta.is_dir() {
+        return Err(Stop::Error(format!(
+            "output {}: only files and directories can be released",
+            src.display()
+        )));
+    }
+    for f in walk(src)? {
+        let rel = f.strip_prefix(src).expect("under src");
+        let to = out.join(name).join(rel);
+        std::fs::create_dir_all(to.parent().expect("has a parent"))
+            .map_err(|e| Stop::Error(e.to_string()))?;
+        std::fs::copy(&f, &to).map_err(|e| Stop::Error(format!("{}: {e}", to.display())))?;
+        artefacts.push(to);
+    }
+    Ok(())
+}
+
+/// SHA256SUMS of every file of the release so far, signed like the artefacts.
+fn write_sums(out: &Path, key: &p256::ecdsa::SigningKey) -> Result<(), Stop> {
+    let mut text = String::new();
+    for f in walk(out)? {
+        let digest = sign::sha256_file(&f).map_err(|e| Stop::Error(e.to_string()))?;
+        let rel = f.strip_prefix(out).expect("under out");
+        let _ = writeln!(text, "{}  {}", hex::encode(digest), rel.display());
+    }
+    let sums = out.join("SHA256SUMS");
+    write_public(&sums, text.as_bytes())?;
+    let digest = sign::sha256_file(&sums).map_err(|e| Stop::Error(e.to_string()))?;
+    let sig = sign::sign_digest(key, &digest).map_err(|e| Stop::Error(e.to_string()))?;
+    write_public(
+        &out.join("SHA256SUMS.sigstore.json"),
+        &serde_json::to_vec_pretty(&sign::message_bundle(key.verifying_key(), &digest, &sig))
+            .expect("serializes"),
+    )?;
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
+    write_public(&out.join("SHA256SUMS.sig"), format!("{b64}\n").as_bytes())
+}
+
+fn verify_md(
+    args: &ReleaseArgs,
+    out: &Path,
+    artefacts: &[PathBuf],
+    key: &p256::ecdsa::VerifyingKey,
+) -> String {
+    let rel = |p: &Path| p.strip_prefix(out).unwrap_or(p).display().to_string();
+    let fingerprint = {
+        use p256::pkcs8::EncodePublicKey as _;
+        let der = key.to_public_key_der().expect("encodes");
+        crate::digest::sha256(der.as_bytes()).hex()
+    };
+    let mut m = String::new();
+    let _ = writeln!(m, "# Verifying {} {}\n", args.name, args.release_version);
+    let _ = writeln!(
+        m,
+        "Every file here is signed with the release key `release.pub` (ECDSA P-256; SHA-256 of \
+         its DER: `{fingerprint}`). Take the key from the project's published location, not only \
+         from this folder, and compare that fingerprint.\n"
+    );
+    let _ = writeln!(m, "## Check the whole folder\n\n```sh");
+    let _ = writeln!(
+        m,
+        "repro verify SHA256SUMS --key release.pub\nsha256sum -c SHA256SUMS\n```\n"
+    );
+    let _ = writeln!(m, "## Check one artefact\n\n```sh");
+    for a in artefacts {
+        let r = rel(a);
+        let _ = writeln!(
+            m,
+            "repro verify {r} --bundle {r}.sigstore.json --key release.pub"
+        );
+    }
+    let _ = writeln!(
+        m,
+        "```\n\nWith cosign (`cosign verify-blob` checks the raw signature):\n\n```sh"
+    );
+    for a in artefacts {
+        let r = rel(a);
+        let _ = writeln!(
+            m,
+            "cosign verify-blob --key release.pub --signature {r}.sig --insecure-ignore-tlog=true {r}"
+        );
+    }
+    let _ = writeln!(
+        m,
+        "```\n\n(`--insecure-ignore-tlog` because these signatures were made with a key and not \
+         uploaded to a transparency log; nothing here claims a log entry.)\n"
+    );
+    let _ = writeln!(m, "## How each artefact was built\n\n```sh");
+    if let Some(a) = artefacts
+        .iter()
+        .find(|a| !a.ends_with("repro-manifest.json") && !a.ends_with("sbom.cdx.json"))
+    {
+        let _ = writeln!(
+            m,
+            "repro verify {} --bundle provenance.intoto.json.sigstore.json --key release.pub --type slsa-provenance",
+            rel(a)
+        );
+    }
+    let _ = writeln!(m, "```\n\n## Am I affected by an advisory?\n\n```sh");
+    let _ = writeln!(
+        m,
+        "repro sbom query sbom.cdx.json urllib3 '<2.5'      # exit 1 when a component matches\ngrep -o '\"purl\": \"pkg:pypi/urllib3@[^\"]*\"' sbom.cdx.json\n```\n"
+    );
+    let _ = writeln!(m, "## Reproduce the build (second machine)\n\n```sh");
+    let _ = writeln!(m, "repro verify repro-manifest.json --key release.pub");
+    let mut cmd = format!(
+        "repro build --target {} --out local-manifest.json",
+        args.target
+    );
+    if let Some(e) = args.source_date_epoch {
+        let _ = write!(cmd, " --source-date-epoch {e}");
+    }
+    for o in &args.outputs {
+        let _ = write!(cmd, " --output {o}");
+    }
+    for l in &args.locks {
+        let _ = write!(cmd, " {}", l.display());
+    }
+    if !args.command.is_empty() {
+        let _ = write!(cmd, " -- {}", args.command.join(" "));
+    }
+    let _ = writeln!(m, "{cmd}");
+    let _ = writeln!(
+        m,
+        "repro diff repro-manifest.json local-manifest.json --attest reproduced.intoto.json --provenance provenance.intoto.json\n```"
+    );
+    m
+}
