@@ -162,6 +162,11 @@ pub fn provenance(m: &Manifest, source: &SourceInfo, run: &RunDetails) -> Value 
         external["source"] =
             json!({"uri": uri, "digest": source.commit.as_ref().map(|c| json!({"gitCommit": c}))});
     }
+    let mut version = b.toolchains.clone();
+    version.insert(
+        "repro".into(),
+        b.tool.get("version").cloned().unwrap_or_default(),
+    );
     let mut byproducts = Vec::new();
     if let Some(sha) = &run.manifest_sha256 {
         byproducts.push(json!({
@@ -188,10 +193,9 @@ pub fn provenance(m: &Manifest, source: &SourceInfo, run: &RunDetails) -> Value 
             "runDetails": {
                 "builder": {
                     "id": run.builder_id,
-                    "version": {
-                        "repro": b.tool.get("version").cloned().unwrap_or_default(),
-                        "toolchains": b.toolchains,
-                    },
+                    // A map of strings (the provenance schema): repro's version and each
+                    // toolchain's.
+                    "version": version,
                 },
                 "metadata": {
                     "invocationId": run.invocation_id,
@@ -234,7 +238,12 @@ pub fn vsa(
             },
             "inputAttestations": input,
             "verificationResult": if passed { "PASSED" } else { "FAILED" },
-            "verifiedLevels": if passed { json!(["SLSA_BUILD_LEVEL_1"]) } else { json!([]) },
+            // Custom levels may not start with SLSA_: the project's own names the check.
+            "verifiedLevels": if passed {
+                json!(["SLSA_BUILD_LEVEL_1", "REPRO_INDEPENDENTLY_REBUILT_BYTE_IDENTICAL"])
+            } else {
+                json!([])
+            },
             "slsaVersion": "1.0",
             "repro": {
                 "check": "independently rebuilt, byte-identical",

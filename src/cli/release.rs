@@ -1,5 +1,6 @@
-//! `repro release`: check → fetch → build (manifest, provenance) → audit (private) → SBOM →
-//! sign every artefact → SHA256SUMS → VERIFY.md, into one release folder.
+//! `repro release`: check → fetch → audit (private; before the build, so that a finding stops
+//! the release before it costs a build) → build (manifest, provenance) → SBOM → sign every
+//! artefact → SHA256SUMS → VERIFY.md, into one release folder.
 //!
 //! Each step runs this very binary as a child process with the arguments a maintainer would
 //! type, so a release is exactly the sequence the README documents; signing runs in-process so
@@ -173,7 +174,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
 
     step(printer, 1, "check: the locks must be hermetic");
-    let mut a = vec!["check".to_string()];
+    let mut a = vec!["check".to_string(), "-q".to_string()];
     a.extend(locks.iter().cloned());
     checked(repro(&a)?, "the locks are not hermetic (`repro check`)")?;
 
@@ -191,7 +192,30 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         "an artifact does not match its lock (`repro fetch`)",
     )?;
 
-    step(printer, 3, "build: manifest and provenance");
+    step(printer, 3, "audit: findings go to the private report only");
+    let mut a = vec![
+        "audit".into(),
+        "--report".into(),
+        s(&args.audit_report),
+        "--fail-on".into(),
+        format!("{:?}", args.fail_on).to_lowercase(),
+    ];
+    for d in &args.db {
+        a.extend(["--db".into(), s(d)]);
+    }
+    if let Some(p) = &args.policy {
+        a.extend(["--policy".into(), s(p)]);
+    }
+    a.extend(locks.iter().cloned());
+    checked(
+        repro(&a)?,
+        &format!(
+            "the audit found advisories at or above --fail-on; see the private report {}",
+            args.audit_report.display()
+        ),
+    )?;
+
+    step(printer, 4, "build: manifest and provenance");
     let manifest = out.join("repro-manifest.json");
     let provenance = out.join("provenance.intoto.json");
     let mut a = vec![
@@ -219,30 +243,6 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         a.extend(args.command.iter().cloned());
     }
     checked(repro(&a)?, "the build failed (`repro build`)")?;
-
-    step(printer, 4, "audit: findings go to the private report only");
-    let mut a = vec![
-        "audit".into(),
-        "--manifest".into(),
-        s(&manifest),
-        "--report".into(),
-        s(&args.audit_report),
-        "--fail-on".into(),
-        format!("{:?}", args.fail_on).to_lowercase(),
-    ];
-    for d in &args.db {
-        a.extend(["--db".into(), s(d)]);
-    }
-    if let Some(p) = &args.policy {
-        a.extend(["--policy".into(), s(p)]);
-    }
-    checked(
-        repro(&a)?,
-        &format!(
-            "the audit found advisories at or above --fail-on; see the private report {}",
-            args.audit_report.display()
-        ),
-    )?;
 
     step(printer, 5, "sbom");
     let sbom = out.join("sbom.cdx.json");

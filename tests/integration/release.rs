@@ -430,3 +430,89 @@ fn tampered_attestations_are_rejected() {
 fn repro_sha256(b: &[u8]) -> String {
     crate::support::sha256_hex(b)
 }
+
+/// The reference libraries accept repro's statements and envelopes (opt-in: a python with
+/// `pip install in-toto-attestation securesystemslib cryptography`, given as $REPRO_INTOTO_PYTHON).
+#[test]
+#[ignore = "needs in-toto-attestation and securesystemslib ($REPRO_INTOTO_PYTHON)"]
+fn in_toto_attestation_and_securesystemslib_accept_our_attestations() {
+    let python = std::env::var("REPRO_INTOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+    let (_server, index, files) = two_wheel_mirror();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    setup_tree(d, &files);
+    ok(&run(d, &["key", "generate", "--out", "k"]));
+    let build = |out: &str, prov: &str| {
+        ok(&Command::new(REPRO)
+            .args([
+                "build",
+                "--target",
+                "lambda-python3.12-x86_64",
+                "--out",
+                out,
+                "--provenance",
+                prov,
+                "--store",
+            ])
+            .arg(d.join("store"))
+            .args([
+                "--index-url",
+                &index,
+                "--source-date-epoch",
+                "1700000000",
+                "--output",
+                "dist",
+                "functions",
+                "--",
+                SCRIPT,
+                REPRO,
+                "functions",
+                "dist",
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap());
+    };
+    build("a.json", "prov.json");
+    build("b.json", "prov-b.json");
+    ok(&run(
+        d,
+        &[
+            "diff",
+            "a.json",
+            "b.json",
+            "--attest",
+            "vsa.json",
+            "--provenance",
+            "prov.json",
+        ],
+    ));
+    ok(&run(
+        d,
+        &["sign", "--key", "k.key", "--attestation", "prov.json"],
+    ));
+    ok(&run(
+        d,
+        &["sign", "--key", "k.key", "--attestation", "vsa.json"],
+    ));
+    let out = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/oracle/attestation_interop.py"
+        ))
+        .args([
+            "k.pub",
+            "prov.json",
+            "vsa.json",
+            "prov.json.sigstore.json",
+            "vsa.json.sigstore.json",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).matches("ok ").count(),
+        4
+    );
+}
