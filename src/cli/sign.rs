@@ -137,16 +137,8 @@ pub fn run_key(cmd: KeyCommand, printer: &Printer) -> anyhow::Result<ExitStatus>
         let pem = sign::encrypt_private(&key, &pass).map_err(|e| e.to_string())?;
         create_private(&key_path, pem.as_bytes())
             .map_err(|e| format!("{}: {e}", key_path.display()))?;
-        let dir = pub_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        crate::store::write_atomic(
-            dir,
-            &pub_path,
-            sign::public_pem(key.verifying_key()).as_bytes(),
-        )
-        .map_err(|e| e.to_string())
+        // The public key is public: 0644.
+        write_file(&pub_path, sign::public_pem(key.verifying_key()).as_bytes())
     })();
     match result {
         Ok(()) => {
