@@ -221,7 +221,8 @@ pub enum OsvError {
 }
 
 /// The outcome of reading one record.
-pub(crate) enum Parsed {
+#[derive(Debug)]
+pub enum Parsed {
     /// A usable advisory (possibly with range problems).
     Advisory(Box<Advisory>, Vec<Problem>),
     /// Withdrawn: skipped.
@@ -275,7 +276,10 @@ pub(crate) fn future_modified(a: &Advisory, now_days: i64) -> Option<Problem> {
             a.id
         ),
         level: ProblemLevel::Warning,
-        package: None,
+        package: a
+            .affected
+            .first()
+            .map(|x| format!("{}/{}", x.ecosystem.as_str(), x.name.as_str())),
     })
 }
 
@@ -560,8 +564,9 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     }
 }
 
-/// Parse one OSV record. `label` names it in problems.
-pub(crate) fn parse_record(bytes: &[u8], label: &dyn std::fmt::Display, wanted: Wanted) -> Parsed {
+/// Parse one OSV record. `label` names it in problems; with `wanted`, entries of other packages
+/// are dropped.
+pub fn parse_record(bytes: &[u8], label: &dyn std::fmt::Display, wanted: Wanted) -> Parsed {
     let fail = |message: String| {
         Parsed::Failed(Problem {
             path: label.to_string(),

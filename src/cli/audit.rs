@@ -94,7 +94,7 @@ pub fn run_db(cmd: DbCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    report_problems(&built.problems, printer);
+    report_problems(&built.problems, printer, true);
     if built.advisories == 0 {
         printer.error(
             &format!(
@@ -126,21 +126,31 @@ pub fn run_db(cmd: DbCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Print database problems on stderr (paths of advisory files only: nothing about the audited
-/// packages), at most 20 of them.
-fn report_problems(problems: &[crate::osv::Problem], printer: &Printer) {
+/// Print database problems on stderr, at most 20 of them. A problem tied to one package's entry
+/// (an unparsable range, a future `modified`) is only reported for the packages audited, so
+/// naming it would say what we depend on: unless `named` (`--show`, `db index`), those are only
+/// counted here and listed in the private report.
+fn report_problems(problems: &[crate::osv::Problem], printer: &Printer, named: bool) {
     const SHOWN: usize = 20;
-    for p in problems.iter().take(SHOWN) {
+    let (public, private): (Vec<_>, Vec<_>) =
+        problems.iter().partition(|p| named || p.package.is_none());
+    for p in public.iter().take(SHOWN) {
         let text = format!("{}: {}", p.path, p.message);
         match p.level {
             ProblemLevel::Error => printer.warning(&format!("skipped {text}")),
             ProblemLevel::Warning => printer.warning(&text),
         }
     }
-    if problems.len() > SHOWN {
+    if public.len() > SHOWN {
         printer.warning(&format!(
             "{} more advisory problems (all listed in the JSON report)",
-            problems.len() - SHOWN
+            public.len() - SHOWN
+        ));
+    }
+    if !private.is_empty() {
+        printer.warning(&format!(
+            "{} problem(s) in advisories of audited packages: listed in the private report",
+            private.len()
         ));
     }
 }
@@ -284,7 +294,7 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    report_problems(&db.problems, printer);
+    report_problems(&db.problems, printer, args.show);
     let options = Options {
         now_days: now,
         fail_on: args.fail_on,
@@ -380,7 +390,10 @@ fn public_line(s: &Summary, packages: usize, skipped: usize) -> String {
     }
     let _ = write!(line, "; {packages} packages audited");
     if skipped > 0 {
-        let _ = write!(line, "; {skipped} advisory records skipped");
+        let _ = write!(
+            line,
+            "; {skipped} unusable advisory records or ranges skipped"
+        );
     }
     line
 }

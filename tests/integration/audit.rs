@@ -505,6 +505,15 @@ fn the_log_carries_counts_only_and_the_report_is_private() {
         json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]);
     r["aliases"] = json!(["CVE-2026-4242"]);
     c.record("a.json", &r).lock("secretpkg==1.2.3\n");
+    // A damaged record of the same package: its problem must not name it in the log either.
+    let mut bad = pypi_record(
+        "PYSEC-T-15B",
+        "secretpkg",
+        eco(json!([{"introduced": "0"}, {"fixed": "9-NA"}])),
+        json!([]),
+    );
+    bad["modified"] = json!("2099-01-01T00:00:00Z");
+    c.record("secretpkg/b.json", &bad);
     let report = c.path("out/report.txt");
     std::fs::create_dir(c.path("out")).unwrap();
     let out = repro()
@@ -524,6 +533,10 @@ fn the_log_carries_counts_only_and_the_report_is_private() {
     for secret in ["secretpkg", "1.2.3", "PYSEC-T-15", "CVE-2026-4242"] {
         assert!(!log.contains(secret), "{secret} leaked into the log: {log}");
     }
+    assert!(
+        log.contains("2 problem(s) in advisories of audited packages"),
+        "{log}"
+    );
     assert!(
         log.starts_with("1 finding: 0 critical, 1 high, 0 medium, 0 low, 0 unrated; 0 warnings; earliest due 2026-11-16; 1 overdue;"),
         "{log}"
