@@ -484,6 +484,26 @@ fn keyless_bundles_get_the_reference_verdicts() {
             assert!(out.contains(why), "{bundle}: expected {why:?} in {out}");
         }
     }
+    // A keyless DSSE bundle (Rekor v2) by its subject's digest, with the predicate checked.
+    let beacon = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let dsse = |ty: &str| {
+        verify(&[
+            "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf",
+            "--bundle",
+            &f("a.dsse.staging-rekor-v2.txt.sigstore.json"),
+            "--certificate-identity",
+            beacon,
+            "--certificate-oidc-issuer",
+            GHA,
+            "--staging",
+            "--type",
+            ty,
+        ])
+    };
+    assert_eq!(dsse("slsa-provenance").0, 0);
+    let (code, out) = dsse("vsa");
+    assert_eq!(code, 1);
+    assert!(out.contains("predicate type"), "{out}");
     // A mediaType that is not a bundle: an error naming the file.
     let (code, out) = verify(&[
         &f("bundle_invalid_version.txt"),
@@ -577,7 +597,7 @@ fn sigstore_python_reference_run() {
     assert!(out.status.success(), "{text}");
     assert_eq!(
         text.lines().filter(|l| l.starts_with("same")).count(),
-        20,
+        21,
         "{text}"
     );
 }
