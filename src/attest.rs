@@ -141,10 +141,9 @@ pub fn subjects(m: &Manifest) -> Vec<Value> {
 
 /// The purl of a resolved artifact.
 fn purl(r: &crate::manifest::Resolved) -> String {
-    match r.ecosystem.as_str() {
-        "pypi" => crate::sbom::purl(crate::model::Ecosystem::Pypi, &r.name, &r.version),
-        "cargo" => crate::sbom::purl(crate::model::Ecosystem::Cargo, &r.name, &r.version),
-        other => format!("pkg:{other}/{}@{}", r.name, r.version),
+    match crate::model::Ecosystem::from_name(&r.ecosystem) {
+        Some(e) => crate::sbom::purl(e, &r.name, &r.version),
+        None => format!("pkg:{}/{}@{}", r.ecosystem, r.name, r.version),
     }
 }
 

@@ -415,14 +415,11 @@ pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
             });
         }
     }
+    // Dated deadlines first (earliest first), then those waiting for the next release.
+    fn due(f: &Finding) -> (bool, &str) {
+        (f.sla.due == "next-release", &f.sla.due)
+    }
     out.sort_by(|a, b| {
-        let due = |f: &Finding| {
-            if f.sla.due == "next-release" {
-                "9999".to_string()
-            } else {
-                f.sla.due.clone()
-            }
-        };
         due(a)
             .cmp(&due(b))
             .then(b.severity.rank().cmp(&a.severity.rank()))

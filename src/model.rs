@@ -18,6 +18,15 @@ pub enum Ecosystem {
 }
 
 impl Ecosystem {
+    /// The ecosystem of a lower-case name ([`Ecosystem::as_str`]), as manifests record it.
+    pub fn from_name(name: &str) -> Option<Ecosystem> {
+        match name {
+            "pypi" => Some(Ecosystem::Pypi),
+            "cargo" => Some(Ecosystem::Cargo),
+            _ => None,
+        }
+    }
+
     /// The lower-case name used in reports, purls and JSON.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -146,6 +146,18 @@ pub struct Problem {
     pub package: Option<String>,
 }
 
+impl Problem {
+    /// A record (or member) that could not be used at all.
+    pub fn skipped(path: impl std::fmt::Display, message: String) -> Problem {
+        Problem {
+            path: path.to_string(),
+            message,
+            level: ProblemLevel::Error,
+            package: None,
+        }
+    }
+}
+
 /// How serious a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -303,24 +315,16 @@ pub(crate) fn read_source(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, Os
         Ok(files
             .par_iter()
             .map_init(Vec::new, |buf, f| {
-                let label = f.display();
-                match read_bounded(f, buf) {
+                let read = read_bounded(f, buf);
+                match (parse_read(read, buf, &f.display(), wanted), wanted) {
                     // Indexing (every package wanted) records each file's digest.
-                    Ok(()) => match (parse_record(buf, &label, wanted), wanted) {
-                        (Parsed::Advisory(mut a, p), None) => {
-                            a.record_sha256 = Some(hex::encode(
-                                <sha2::Sha256 as sha2::Digest>::digest(&buf[..]),
-                            ));
-                            Parsed::Advisory(a, p)
-                        }
-                        (parsed, _) => parsed,
-                    },
-                    Err(message) => Parsed::Failed(Problem {
-                        path: label.to_string(),
-                        message,
-                        level: ProblemLevel::Error,
-                        package: None,
-                    }),
+                    (Parsed::Advisory(mut a, p), None) => {
+                        a.record_sha256 = Some(hex::encode(
+                            <sha2::Sha256 as sha2::Digest>::digest(&buf[..]),
+                        ));
+                        Parsed::Advisory(a, p)
+                    }
+                    (parsed, _) => parsed,
                 }
             })
             .collect())
@@ -328,17 +332,22 @@ pub(crate) fn read_source(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, Os
         read_zip(path, wanted)
     } else {
         // A single OSV JSON file.
-        let label = path.display().to_string();
         let mut buf = Vec::new();
-        Ok(vec![match read_bounded(path, &mut buf) {
-            Ok(()) => parse_record(&buf, &label, wanted),
-            Err(message) => Parsed::Failed(Problem {
-                path: label,
-                message,
-                level: ProblemLevel::Error,
-                package: None,
-            }),
-        }])
+        let read = read_bounded(path, &mut buf);
+        Ok(vec![parse_read(read, &buf, &path.display(), wanted)])
+    }
+}
+
+/// Parse what a bounded read put into `buf`, or report why the read failed.
+fn parse_read(
+    read: Result<(), String>,
+    buf: &[u8],
+    label: &dyn std::fmt::Display,
+    wanted: Wanted,
+) -> Parsed {
+    match read {
+        Ok(()) => parse_record(buf, label, wanted),
+        Err(message) => Parsed::Failed(Problem::skipped(label, message)),
     }
 }
 
@@ -435,12 +444,10 @@ fn read_zip(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, OsvError> {
             let mut member = match zip.by_index(i) {
                 Ok(m) => m,
                 Err(e) => {
-                    return Ok(Some(Parsed::Failed(Problem {
-                        path: format!("{}!/#{i}", path.display()),
-                        message: format!("cannot read member: {e}"),
-                        level: ProblemLevel::Error,
-                        package: None,
-                    })));
+                    return Ok(Some(Parsed::Failed(Problem::skipped(
+                        format_args!("{}!/#{i}", path.display()),
+                        format!("cannot read member: {e}"),
+                    ))));
                 }
             };
             let name = member
@@ -452,15 +459,8 @@ fn read_zip(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, OsvError> {
             }
             let label = format!("{}!/{name}", path.display());
             let mut buf = Vec::new();
-            Ok(Some(match take_bounded(&mut member, &mut buf) {
-                Ok(()) => parse_record(&buf, &label, wanted),
-                Err(message) => Parsed::Failed(Problem {
-                    path: label,
-                    message,
-                    level: ProblemLevel::Error,
-                    package: None,
-                }),
-            }))
+            let read = take_bounded(&mut member, &mut buf);
+            Ok(Some(parse_read(read, &buf, &label, wanted)))
         })
         .collect();
     Ok(parsed?.into_iter().flatten().collect())
@@ -567,14 +567,7 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
 /// Parse one OSV record. `label` names it in problems; with `wanted`, entries of other packages
 /// are dropped.
 pub fn parse_record(bytes: &[u8], label: &dyn std::fmt::Display, wanted: Wanted) -> Parsed {
-    let fail = |message: String| {
-        Parsed::Failed(Problem {
-            path: label.to_string(),
-            message,
-            level: ProblemLevel::Error,
-            package: None,
-        })
-    };
+    let fail = |message: String| Parsed::Failed(Problem::skipped(label, message));
     let raw: RawRecord = match serde_json::from_slice(bytes) {
         Ok(r) => r,
         Err(e) => return fail(format!("not an OSV record ({e}): skipped")),
@@ -687,6 +680,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
         return None;
     }
     Some(crate::archive::days_from_civil(y, m, day))
+}
+
+/// Days since 1970-01-01 of a plain `YYYY-MM-DD` date (no time part), as users write them.
+pub fn parse_day(s: &str) -> Option<i64> {
+    parse_date(s).filter(|_| s.len() == 10)
 }
 
 /// `YYYY-MM-DD` of a day count.

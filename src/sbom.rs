@@ -107,11 +107,7 @@ impl Bom {
                 .insert(app_ref(&app.path));
         }
         for r in &manifest.build.resolved {
-            let ecosystem = if r.ecosystem == "cargo" {
-                Ecosystem::Cargo
-            } else {
-                Ecosystem::Pypi
-            };
+            let ecosystem = Ecosystem::from_name(&r.ecosystem).unwrap_or(Ecosystem::Pypi);
             let name = PackageName::new(ecosystem, &r.name);
             let purl = purl(ecosystem, name.as_str(), &r.version);
             let c = components.entry(purl.clone()).or_insert_with(|| Component {

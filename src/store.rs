@@ -345,6 +345,18 @@ impl Store {
     }
 }
 
+/// The directory a path lies in (`.` for a bare file name).
+pub fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// [`write_atomic`] with the temp file beside `dest`.
+pub fn write_atomic_beside(dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomic(dir_of(dest), dest, bytes)
+}
+
 /// Write `bytes` to `dest` through a temp file in `tmp_dir`: fsync, then rename.
 pub fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut tmp = tempfile::Builder::new()

@@ -70,9 +70,7 @@ impl Policy {
     pub fn parse(text: &str) -> Result<Policy, String> {
         let raw: Raw = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
         let date = |s: &str, what: &str| {
-            crate::osv::parse_date(s)
-                .filter(|_| s.len() == 10)
-                .ok_or_else(|| format!("{what} {s:?} is not a YYYY-MM-DD date"))
+            crate::osv::parse_day(s).ok_or_else(|| format!("{what} {s:?} is not a YYYY-MM-DD date"))
         };
         let holidays = raw
             .holidays

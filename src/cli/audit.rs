@@ -71,8 +71,7 @@ pub enum DbCommand {
 /// Today in days since 1970-01-01 (UTC), or the `--now` date.
 fn today(now: Option<&str>) -> anyhow::Result<i64> {
     match now {
-        Some(s) => crate::osv::parse_date(s)
-            .filter(|_| s.len() == 10)
+        Some(s) => crate::osv::parse_day(s)
             .ok_or_else(|| anyhow::anyhow!("--now {s:?} is not a YYYY-MM-DD date")),
         None => {
             let secs = std::time::SystemTime::now()
@@ -189,10 +188,8 @@ fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Su
             }
         };
         for r in &m.build.resolved {
-            let eco = match r.ecosystem.as_str() {
-                "pypi" => Ecosystem::Pypi,
-                "cargo" => Ecosystem::Cargo,
-                _ => continue,
+            let Some(eco) = Ecosystem::from_name(&r.ecosystem) else {
+                continue;
             };
             items.push((
                 eco,
@@ -308,27 +305,26 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         .iter()
         .filter(|p| p.level == ProblemLevel::Error)
         .count();
-    let document = serde_json::json!({
-        "schema": crate::audit::REPORT_SCHEMA,
-        "now": crate::osv::format_date(now),
-        "packages": subjects.len(),
-        "database": {
-            "records": db.records_read,
-            "withdrawn": db.withdrawn,
-            "skipped": skipped,
-            "problems": db.problems,
-        },
-        "summary": summary,
-        "findings": findings,
-    });
-    let render = |json: bool| -> String {
-        if json {
-            let mut s = serde_json::to_string_pretty(&document).expect("report serializes");
-            s.push('\n');
-            s
-        } else {
-            render_text(&findings, &summary, now, subjects.len())
-        }
+    // The report, rendered once: for the terminal (--show) and/or the private file.
+    let rendered = if printer.json {
+        let document = serde_json::json!({
+            "schema": crate::audit::REPORT_SCHEMA,
+            "now": crate::osv::format_date(now),
+            "packages": subjects.len(),
+            "database": {
+                "records": db.records_read,
+                "withdrawn": db.withdrawn,
+                "skipped": skipped,
+                "problems": db.problems,
+            },
+            "summary": summary,
+            "findings": findings,
+        });
+        let mut s = serde_json::to_string_pretty(&document).expect("report serializes");
+        s.push('\n');
+        s
+    } else {
+        render_text(&findings, &summary, now, subjects.len())
     };
     let status = if summary.failing > 0 {
         ExitStatus::Failure
@@ -336,9 +332,9 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         ExitStatus::Success
     };
     if args.show {
-        printer.out(&render(printer.json))?;
+        printer.out(&rendered)?;
         if let Some(path) = &args.report
-            && let Err(e) = write_private(path, render(printer.json).as_bytes())
+            && let Err(e) = write_private(path, rendered.as_bytes())
         {
             printer.error(&e, None);
             return Ok(ExitStatus::Error);
@@ -352,7 +348,7 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             "repro-audit-report.txt"
         })
     });
-    if let Err(e) = write_private(&path, render(printer.json).as_bytes()) {
+    if let Err(e) = write_private(&path, rendered.as_bytes()) {
         printer.error(&e, None);
         return Ok(ExitStatus::Error);
     }
@@ -475,11 +471,7 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
             ));
         }
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    crate::store::write_atomic(dir, path, bytes).map_err(|e| e.to_string())?;
+    crate::store::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
     // tempfile creates files 0600 already; make it explicit for any umask or platform.
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| format!("{}: cannot set mode 0600: {e}", path.display()))

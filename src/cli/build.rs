@@ -503,13 +503,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         },
     );
     let json = serde_json::to_vec_pretty(&manifest)?;
-    let parent = args
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    crate::store::write_atomic(parent, &args.out, &json)?;
+    std::fs::create_dir_all(crate::store::dir_of(&args.out))?;
+    crate::store::write_atomic_beside(&args.out, &json)?;
     if let Some(path) = &args.provenance {
         let finished = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -521,7 +516,11 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             invocation_id: format!(
                 "{}-{started_at}",
                 &crate::digest::sha256(
-                    format!("{}{}{started_at}", manifest.build_id, hostname()).as_bytes()
+                    format!(
+                        "{}{}{started_at}",
+                        manifest.build_id, manifest.host.hostname
+                    )
+                    .as_bytes()
                 )
                 .hex()[..16]
             ),
@@ -535,12 +534,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 .unwrap_or_default(),
         };
         let statement = crate::attest::provenance(&manifest, &git_source(&build_dir), &run);
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)?;
-        crate::store::write_atomic(parent, path, &serde_json::to_vec_pretty(&statement)?)?;
+        std::fs::create_dir_all(crate::store::dir_of(path))?;
+        crate::store::write_atomic_beside(path, &serde_json::to_vec_pretty(&statement)?)?;
     }
     if printer.json {
         printer.json(&serde_json::json!({"schema": "repro.build/v1", "manifest": args.out, "build_id": manifest.build_id}))?;

@@ -155,10 +155,6 @@ fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Resul
         &args.verifier_id,
         &crate::sbom::cyclonedx::rfc3339(now),
     );
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
     let bytes = serde_json::to_vec_pretty(&statement).expect("serializes");
-    crate::store::write_atomic(dir, path, &bytes).map_err(|e| e.to_string())
+    crate::store::write_atomic_beside(path, &bytes).map_err(|e| e.to_string())
 }

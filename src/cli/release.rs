@@ -13,6 +13,7 @@ use std::process::Command;
 use clap::Args;
 
 use crate::audit::FailOn;
+use crate::cli::sign::{sign_attestation, sign_file, write_file};
 use crate::cli::{ExitStatus, Printer};
 use crate::sign;
 
@@ -271,35 +272,14 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     for o in &args.outputs {
         copy_output(Path::new(o), out, &mut artefacts)?;
     }
-    let public = out.join("release.pub");
-    write_public(&public, sign::public_pem(key.verifying_key()).as_bytes())?;
-    for f in &artefacts {
-        let digest = sign::sha256_file(f).map_err(|e| Stop::Error(e.to_string()))?;
-        let sig = sign::sign_digest(&key, &digest).map_err(|e| Stop::Error(e.to_string()))?;
-        let bundle = sign::message_bundle(key.verifying_key(), &digest, &sig);
-        write_public(
-            &PathBuf::from(format!("{}.sigstore.json", f.display())),
-            &serde_json::to_vec_pretty(&bundle).expect("serializes"),
-        )?;
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
-        write_public(
-            &PathBuf::from(format!("{}.sig", f.display())),
-            format!("{b64}\n").as_bytes(),
-        )?;
-    }
-    let statement = std::fs::read(&provenance).map_err(|e| Stop::Error(e.to_string()))?;
-    let env = sign::dsse::sign(&key, sign::dsse::IN_TOTO, &statement)
-        .map_err(|e| Stop::Error(e.to_string()))?;
-    let bundle = serde_json::json!({
-        "mediaType": sign::BUNDLE_V03,
-        "verificationMaterial": {"publicKey": {"hint": sign::key_hint(key.verifying_key())}},
-        "dsseEnvelope": env,
-    });
     write_public(
-        &out.join("provenance.intoto.json.sigstore.json"),
-        &serde_json::to_vec_pretty(&bundle).expect("serializes"),
+        &out.join("release.pub"),
+        sign::public_pem(key.verifying_key()).as_bytes(),
     )?;
+    for f in &artefacts {
+        sign_file(&key, f, None).map_err(Stop::Error)?;
+    }
+    sign_attestation(&key, &provenance, None).map_err(Stop::Error)?;
     write_sums(out, &key)?;
 
     step(printer, 7, "VERIFY.md");
@@ -327,9 +307,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
 
 /// Write a public release file atomically (mode 0644).
 fn write_public(path: &Path, bytes: &[u8]) -> Result<(), Stop> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Stop::Error(format!("{}: {e}", dir.display())))?;
-    crate::store::write_atomic(dir, path, bytes).map_err(|e| Stop::Error(e.to_string()))
+    write_file(path, bytes).map_err(Stop::Error)
 }
 
 /// Every file under `dir`, sorted by path.
@@ -387,16 +365,7 @@ fn write_sums(out: &Path, key: &p256::ecdsa::SigningKey) -> Result<(), Stop> {
     }
     let sums = out.join("SHA256SUMS");
     write_public(&sums, text.as_bytes())?;
-    let digest = sign::sha256_file(&sums).map_err(|e| Stop::Error(e.to_string()))?;
-    let sig = sign::sign_digest(key, &digest).map_err(|e| Stop::Error(e.to_string()))?;
-    write_public(
-        &out.join("SHA256SUMS.sigstore.json"),
-        &serde_json::to_vec_pretty(&sign::message_bundle(key.verifying_key(), &digest, &sig))
-            .expect("serializes"),
-    )?;
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
-    write_public(&out.join("SHA256SUMS.sig"), format!("{b64}\n").as_bytes())
+    sign_file(key, &sums, None).map(drop).map_err(Stop::Error)
 }
 
 fn verify_md(

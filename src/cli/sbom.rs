@@ -157,11 +157,7 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
     json.push(b'\n');
     match &args.out {
         Some(out) => {
-            let parent = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            crate::store::write_atomic(parent, out, &json)
+            crate::store::write_atomic_beside(out, &json)
                 .with_context(|| format!("cannot write `{}`", out.display()))?;
             if !printer.json {
                 printer.out(&format!(

@@ -169,16 +169,56 @@ fn output_path(file: &Path, out_dir: Option<&Path>, suffix: &str) -> PathBuf {
     }
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    crate::store::write_atomic(dir, path, bytes).map_err(|e| e.to_string())?;
+/// Write a public file (a signature, a bundle, a public key) atomically with mode 0644.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    crate::store::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
     // Signatures are public: readable by all, unlike the temp file's 0600.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Sign `file`: FILE.sigstore.json (bundle v0.3) and FILE.sig (base64 DER), in `out_dir` or
+/// beside the file. Returns the two paths.
+pub(crate) fn sign_file(
+    key: &p256::ecdsa::SigningKey,
+    file: &Path,
+    out_dir: Option<&Path>,
+) -> Result<[PathBuf; 2], String> {
+    use base64::Engine as _;
+    let digest = sign::sha256_file(file).map_err(|e| e.to_string())?;
+    let sig = sign::sign_digest(key, &digest).map_err(|e| e.to_string())?;
+    let bundle = sign::message_bundle(key.verifying_key(), &digest, &sig);
+    let b = output_path(file, out_dir, ".sigstore.json");
+    write_file(&b, &serde_json::to_vec_pretty(&bundle).expect("serializes"))?;
+    let s = output_path(file, out_dir, ".sig");
+    let text = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
+    write_file(&s, format!("{text}\n").as_bytes())?;
+    Ok([b, s])
+}
+
+/// Sign an in-toto statement as a DSSE envelope: STATEMENT.sigstore.json, in `out_dir` or
+/// beside the statement.
+pub(crate) fn sign_attestation(
+    key: &p256::ecdsa::SigningKey,
+    statement: &Path,
+    out_dir: Option<&Path>,
+) -> Result<PathBuf, String> {
+    let payload = std::fs::read(statement).map_err(|e| format!("{}: {e}", statement.display()))?;
+    crate::attest::check_statement(&payload)
+        .map_err(|e| format!("{}: {e}", statement.display()))?;
+    let env = sign::dsse::sign(key, sign::dsse::IN_TOTO, &payload).map_err(|e| e.to_string())?;
+    let bundle = serde_json::json!({
+        "mediaType": sign::BUNDLE_V03,
+        "verificationMaterial": {"publicKey": {"hint": sign::key_hint(key.verifying_key())}},
+        "dsseEnvelope": env,
+    });
+    let out = output_path(statement, out_dir, ".sigstore.json");
+    write_file(
+        &out,
+        &serde_json::to_vec_pretty(&bundle).expect("serializes"),
+    )?;
+    Ok(out)
 }
 
 /// Run `repro sign`.
@@ -193,37 +233,11 @@ pub fn run_sign(args: SignArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
     let mut written = Vec::new();
     let result = (|| -> Result<(), String> {
         if let Some(statement) = &args.attestation {
-            let payload =
-                std::fs::read(statement).map_err(|e| format!("{}: {e}", statement.display()))?;
-            crate::attest::check_statement(&payload)
-                .map_err(|e| format!("{}: {e}", statement.display()))?;
-            let env =
-                sign::dsse::sign(&key, sign::dsse::IN_TOTO, &payload).map_err(|e| e.to_string())?;
-            let bundle = serde_json::json!({
-                "mediaType": sign::BUNDLE_V03,
-                "verificationMaterial": {"publicKey": {"hint": sign::key_hint(key.verifying_key())}},
-                "dsseEnvelope": env,
-            });
-            let out = output_path(statement, args.out_dir.as_deref(), ".sigstore.json");
-            write_file(
-                &out,
-                &serde_json::to_vec_pretty(&bundle).expect("serializes"),
-            )?;
-            written.push(out);
+            written.push(sign_attestation(&key, statement, args.out_dir.as_deref())?);
             return Ok(());
         }
         for file in &args.files {
-            let digest = sign::sha256_file(file).map_err(|e| e.to_string())?;
-            let sig = sign::sign_digest(&key, &digest).map_err(|e| e.to_string())?;
-            let bundle = sign::message_bundle(key.verifying_key(), &digest, &sig);
-            let b = output_path(file, args.out_dir.as_deref(), ".sigstore.json");
-            write_file(&b, &serde_json::to_vec_pretty(&bundle).expect("serializes"))?;
-            let s = output_path(file, args.out_dir.as_deref(), ".sig");
-            use base64::Engine as _;
-            let text = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
-            write_file(&s, format!("{text}\n").as_bytes())?;
-            written.push(b);
-            written.push(s);
+            written.extend(sign_file(&key, file, args.out_dir.as_deref())?);
         }
         Ok(())
     })();

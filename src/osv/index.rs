@@ -248,11 +248,7 @@ pub fn build(sources: &[PathBuf], out: &Path, now_days: i64) -> Result<Built, In
     file.extend_from_slice(&(header.len() as u64).to_le_bytes());
     file.extend_from_slice(&header);
     file.extend_from_slice(&body);
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    crate::store::write_atomic(dir, out, &file).map_err(|e| IndexError::Write {
+    crate::store::write_atomic_beside(out, &file).map_err(|e| IndexError::Write {
         path: out.to_path_buf(),
         message: e.to_string(),
     })?;

@@ -86,36 +86,12 @@ pub fn verify(
     issuer: &str,
     root: &TrustedRoot,
 ) -> Result<Verified, String> {
-    extra_checks(bundle_json)?;
-    let bundle = Bundle::from_json(bundle_json).map_err(|e| format!("bundle: {e}"))?;
-    let verifier = Verifier::new(root).map_err(|e| format!("trusted root: {e}"))?;
-    let policy = VerificationPolicy::new(identity, issuer);
-    let result = match subject {
-        Subject::File(path) => {
-            let f = std::fs::File::open(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            verifier.verify_reader(
-                std::io::BufReader::with_capacity(1 << 20, f),
-                &bundle,
-                &policy,
-            )
-        }
-        Subject::Sha256(hex) => {
-            let h = Sha256Hash::from_hex(&hex).map_err(|e| format!("sha256:{hex}: {e}"))?;
-            verifier.verify(Artifact::from_digest(h), &bundle, &policy)
-        }
-    }
-    .map_err(describe)?;
-    Ok(Verified {
-        identity: result.identity().map(|s| s.to_string()),
-        issuer: result.issuer().map(str::to_string),
-        integrated_time: result.integrated_time().map(|t| t.as_second()),
-        timestamps: result
-            .verified_timestamps()
-            .iter()
-            .map(|t| t.as_second())
-            .collect(),
-    })
+    check(
+        subject,
+        bundle_json,
+        &VerificationPolicy::new(identity, issuer),
+        root,
+    )
 }
 
 /// Verify a key-based bundle that carries transparency-log entries: the log evidence (inclusion
@@ -129,23 +105,45 @@ pub fn verify_with_key(
 ) -> Result<Verified, String> {
     use sigstore_verify::PublicKeyVerificationPolicy;
     use sigstore_verify::types::DerPublicKey;
+    let key = DerPublicKey::from_pem(public_pem).map_err(|e| format!("key: {e}"))?;
+    check(
+        Subject::File(path),
+        bundle_json,
+        &PublicKeyVerificationPolicy::new(key),
+        root,
+    )
+}
+
+/// The checks both kinds share: repro's extra checks, then sigstore-verify with `policy` over
+/// the file (streamed) or the digest.
+fn check(
+    subject: Subject<'_>,
+    bundle_json: &str,
+    policy: &impl sigstore_verify::Policy,
+    root: &TrustedRoot,
+) -> Result<Verified, String> {
     extra_checks(bundle_json)?;
     let bundle = Bundle::from_json(bundle_json).map_err(|e| format!("bundle: {e}"))?;
     let verifier = Verifier::new(root).map_err(|e| format!("trusted root: {e}"))?;
-    let key = DerPublicKey::from_pem(public_pem).map_err(|e| format!("key: {e}"))?;
-    let policy = PublicKeyVerificationPolicy::new(key);
-    let f =
-        std::fs::File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let result = verifier
-        .verify_reader(
-            std::io::BufReader::with_capacity(1 << 20, f),
-            &bundle,
-            &policy,
-        )
-        .map_err(describe)?;
+    let result = match subject {
+        Subject::File(path) => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            verifier.verify_reader(
+                std::io::BufReader::with_capacity(1 << 20, f),
+                &bundle,
+                policy,
+            )
+        }
+        Subject::Sha256(hex) => {
+            let h = Sha256Hash::from_hex(&hex).map_err(|e| format!("sha256:{hex}: {e}"))?;
+            verifier.verify(Artifact::from_digest(h), &bundle, policy)
+        }
+    }
+    .map_err(describe)?;
     Ok(Verified {
-        identity: None,
-        issuer: None,
+        identity: result.identity().map(|s| s.to_string()),
+        issuer: result.issuer().map(str::to_string),
         integrated_time: result.integrated_time().map(|t| t.as_second()),
         timestamps: result
             .verified_timestamps()
