@@ -22,16 +22,8 @@ pub struct AuditArgs {
     /// Audit the resolved set of a build manifest
     #[arg(long, value_name = "MANIFEST", conflicts_with = "locks")]
     manifest: Option<PathBuf>,
-    /// OSV data: a directory of OSV JSON, a zip of OSV JSON (osv.dev's all.zip), a single
-    /// record, or an index from `repro db index`; repeat for several
-    #[arg(
-        long,
-        value_name = "PATH",
-        required = true,
-        env = "REPRO_OSV_DB",
-        value_delimiter = ':'
-    )]
-    db: Vec<PathBuf>,
+    #[command(flatten)]
+    db: OsvDbArgs,
     /// Policy file (TOML): deadlines, holidays, clock starts of privately reported findings
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
@@ -51,6 +43,21 @@ pub struct AuditArgs {
     /// Informational kinds that fail the audit too: unmaintained, unsound, notice, or warnings
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     deny: Vec<String>,
+}
+
+/// Where advisory data is (`repro audit`, `repro release`).
+#[derive(Debug, Clone, Args)]
+pub struct OsvDbArgs {
+    /// OSV data: a directory of OSV JSON, a zip of OSV JSON (osv.dev's all.zip), a single
+    /// record, or an index from `repro db index`; repeat for several
+    #[arg(
+        long,
+        value_name = "PATH",
+        required = true,
+        env = "REPRO_OSV_DB",
+        value_delimiter = ':'
+    )]
+    pub db: Vec<PathBuf>,
 }
 
 /// `repro db …`.
@@ -226,7 +233,7 @@ fn load_db(args: &AuditArgs, subjects: &[Subject], now: i64) -> Result<Database,
         .collect();
     let set: std::collections::HashSet<_> = wanted.iter().cloned().collect();
     let mut db = Database::default();
-    for path in &args.db {
+    for path in &args.db.db {
         let part = if crate::osv::index::is_index(path) {
             crate::osv::index::load(path, &wanted, now).map_err(|e| e.to_string())?
         } else {

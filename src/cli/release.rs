@@ -40,15 +40,8 @@ pub struct ReleaseArgs {
     /// Build outputs to ship (files or directories), as `repro build --output`
     #[arg(long = "output", value_name = "PATH")]
     outputs: Vec<String>,
-    /// OSV advisory data for the audit step (as `repro audit --db`)
-    #[arg(
-        long,
-        value_name = "PATH",
-        required = true,
-        env = "REPRO_OSV_DB",
-        value_delimiter = ':'
-    )]
-    db: Vec<PathBuf>,
+    #[command(flatten)]
+    db: crate::cli::audit::OsvDbArgs,
     /// Private audit report, outside the release folder
     #[arg(long, value_name = "FILE", default_value = "repro-audit-report.txt")]
     audit_report: PathBuf,
@@ -201,7 +194,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         "--fail-on".into(),
         format!("{:?}", args.fail_on).to_lowercase(),
     ];
-    for d in &args.db {
+    for d in &args.db.db {
         a.extend(["--db".into(), s(d)]);
     }
     if let Some(p) = &args.policy {

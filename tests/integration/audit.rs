@@ -48,28 +48,32 @@ impl Case {
         self
     }
 
-    /// Run `repro audit --show --json` on the lock(s) and return (exit code, report).
-    fn audit(&self, extra: &[&str]) -> (i32, Value) {
+    /// Run `repro audit LOCKS… --db DB ARGS…` (`--now 2026-12-03` unless ARGS give one).
+    fn run(&self, args: &[&str]) -> std::process::Output {
         let mut locks = vec![];
         for f in ["requirements.txt", "Cargo.lock"] {
             if self.path(f).exists() {
                 locks.push(self.path(f));
             }
         }
-        let out = repro()
+        repro()
             .arg("audit")
             .args(&locks)
             .arg("--db")
             .arg(self.path("db"))
-            .args(["--show", "--json"])
-            .args(if extra.contains(&"--now") {
+            .args(if args.contains(&"--now") {
                 &[][..]
             } else {
                 &["--now", "2026-12-03"][..]
             })
-            .args(extra)
+            .args(args)
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Run `repro audit --show --json` on the lock(s) and return (exit code, report).
+    fn audit(&self, extra: &[&str]) -> (i32, Value) {
+        let out = self.run(&[&["--show", "--json"], extra].concat());
         let code = out.status.code().unwrap();
         let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
@@ -79,6 +83,15 @@ impl Case {
             )
         });
         (code, report)
+    }
+
+    /// For each (version, affected): pin `name` at that version alone and check that the audit
+    /// finds something exactly when it should.
+    fn expect_affected(&self, name: &str, table: &[(&str, bool)]) {
+        for (v, hit) in table {
+            self.lock(&format!("{name}=={v}\n"));
+            assert_eq!(!self.hits(&[]).is_empty(), *hit, "{name}=={v}");
+        }
     }
 
     /// `ID NAME==VERSION` of every finding, sorted.
@@ -115,16 +128,13 @@ fn pypi_record(id: &str, name: &str, ranges: Value, versions: Value) -> Value {
     })
 }
 
-fn eco(events: Value) -> Value {
-    json!([{"type": "ECOSYSTEM", "events": events}])
+/// A PyPI record affecting every version of `name`.
+fn every_version(id: &str, name: &str) -> Value {
+    pypi_record(id, name, eco(json!([{"introduced": "0"}])), json!([]))
 }
 
-/// A requirements file pinning `name` at each of `versions`.
-fn pins(name: &str, versions: &[&str]) -> String {
-    versions
-        .iter()
-        .map(|v| format!("{name}=={v}\n"))
-        .collect::<String>()
+fn eco(events: Value) -> Value {
+    json!([{"type": "ECOSYSTEM", "events": events}])
 }
 
 #[test]
@@ -139,15 +149,15 @@ fn introduced_and_fixed() {
             json!([]),
         ),
     );
-    for (v, hit) in [
-        ("0.9", false),
-        ("1.0", true),
-        ("1.9.9", true),
-        ("2.0", false),
-    ] {
-        c.lock(&pins("demo", &[v]));
-        assert_eq!(!c.hits(&[]).is_empty(), hit, "demo=={v}");
-    }
+    c.expect_affected(
+        "demo",
+        &[
+            ("0.9", false),
+            ("1.0", true),
+            ("1.9.9", true),
+            ("2.0", false),
+        ],
+    );
 }
 
 #[test]
@@ -211,27 +221,22 @@ fn pep440_prereleases_epochs_and_local_versions() {
     );
     // 2.0rc1 sorts before 2.0: affected. 1!1.0 has epoch 1: after every 0-epoch version.
     // 1.5+local sorts after 1.5 and before 2.0: affected. 2.0.post1 is after the fix.
-    for (v, hit) in [
-        ("2.0rc1", true),
-        ("2.0.dev3", true),
-        ("1!1.0", false),
-        ("1.5+local.7", true),
-        ("2.0.post1", false),
-    ] {
-        c.lock(&pins("demo", &[v]));
-        assert_eq!(!c.hits(&[]).is_empty(), hit, "demo=={v}");
-    }
+    c.expect_affected(
+        "demo",
+        &[
+            ("2.0rc1", true),
+            ("2.0.dev3", true),
+            ("1!1.0", false),
+            ("1.5+local.7", true),
+            ("2.0.post1", false),
+        ],
+    );
 }
 
 #[test]
 fn withdrawn_records_are_skipped() {
     let c = Case::new();
-    let mut r = pypi_record(
-        "PYSEC-T-6",
-        "demo",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut r = every_version("PYSEC-T-6", "demo");
     r["withdrawn"] = json!("2026-11-03T00:00:00Z");
     c.record("a.json", &r).lock("demo==1.0\n");
     let (code, report) = c.audit(&[]);
@@ -279,15 +284,7 @@ fn names_are_normalized_per_ecosystem() {
             json!([]),
         ),
     )
-    .record(
-        "b.json",
-        &pypi_record(
-            "PYSEC-T-8",
-            "zope.event",
-            eco(json!([{"introduced": "0"}])),
-            json!([]),
-        ),
-    );
+    .record("b.json", &every_version("PYSEC-T-8", "zope.event"));
     c.lock("pyyaml==5.3\nZope_Event==4.0\n");
     assert_eq!(
         c.hits(&[]),
@@ -357,34 +354,14 @@ fn crates_use_semver_and_informational_records_are_warnings() {
 #[test]
 fn severity_from_cvss_vectors_and_database_specific() {
     let c = Case::new();
-    let mut v3 = pypi_record(
-        "PYSEC-T-9",
-        "a",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut v3 = every_version("PYSEC-T-9", "a");
     v3["severity"] =
         json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]);
-    let mut v4 = pypi_record(
-        "PYSEC-T-10",
-        "b",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut v4 = every_version("PYSEC-T-10", "b");
     v4["severity"] = json!([{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"}]);
-    let mut ghsa = pypi_record(
-        "GHSA-T-11",
-        "c",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut ghsa = every_version("GHSA-T-11", "c");
     ghsa["database_specific"] = json!({"severity": "MODERATE"});
-    let none = pypi_record(
-        "PYSEC-T-12",
-        "d",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let none = every_version("PYSEC-T-12", "d");
     c.record("1.json", &v3)
         .record("2.json", &v4)
         .record("3.json", &ghsa)
@@ -416,12 +393,7 @@ fn severity_from_cvss_vectors_and_database_specific() {
 #[test]
 fn sla_business_days_holidays_policy_clock_and_overdue() {
     let c = Case::new();
-    let mut r = pypi_record(
-        "PYSEC-T-13",
-        "demo",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut r = every_version("PYSEC-T-13", "demo");
     r["severity"] =
         json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]);
     r["published"] = json!("2026-12-18T09:00:00Z"); // a Friday
@@ -457,12 +429,7 @@ fn sla_business_days_holidays_policy_clock_and_overdue() {
     assert_eq!(rep["findings"][0]["sla"]["due"], "2027-01-06");
     // A broken policy names the file.
     std::fs::write(&policy, "holidays = [\"Christmas\"]\n").unwrap();
-    let out = repro()
-        .args(["audit", "--now", "2026-12-03", "--policy", p, "--db"])
-        .arg(c.path("db"))
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--now", "2026-12-03", "--policy", p]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -475,12 +442,7 @@ fn sla_business_days_holidays_policy_clock_and_overdue() {
 #[test]
 fn medium_and_low_wait_for_the_next_release() {
     let c = Case::new();
-    let mut r = pypi_record(
-        "PYSEC-T-14",
-        "demo",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut r = every_version("PYSEC-T-14", "demo");
     r["severity"] =
         json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:L/A:N"}]);
     c.record("a.json", &r).lock("demo==1.0\n");
@@ -495,12 +457,7 @@ fn medium_and_low_wait_for_the_next_release() {
 #[test]
 fn the_log_carries_counts_only_and_the_report_is_private() {
     let c = Case::new();
-    let mut r = pypi_record(
-        "PYSEC-T-15",
-        "secretpkg",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut r = every_version("PYSEC-T-15", "secretpkg");
     r["severity"] =
         json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]);
     r["aliases"] = json!(["CVE-2026-4242"]);
@@ -516,14 +473,7 @@ fn the_log_carries_counts_only_and_the_report_is_private() {
     c.record("secretpkg/b.json", &bad);
     let report = c.path("out/report.txt");
     std::fs::create_dir(c.path("out")).unwrap();
-    let out = repro()
-        .args(["audit", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg("--report")
-        .arg(&report)
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--now", "2026-12-03", "--report", report.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let log = format!(
         "{}{}",
@@ -548,14 +498,13 @@ fn the_log_carries_counts_only_and_the_report_is_private() {
     assert!(text.contains("CVE-2026-4242"));
 
     // --json writes the structured report to the file, still nothing in the log.
-    let out = repro()
-        .args(["audit", "--json", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg("--report")
-        .arg(&report)
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&[
+        "--json",
+        "--now",
+        "2026-12-03",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("secretpkg"));
     let doc: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(doc["schema"], "repro.audit/v1");
@@ -563,36 +512,17 @@ fn the_log_carries_counts_only_and_the_report_is_private() {
 
     // A report others can read is not overwritten; nor is a symlink followed.
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = repro()
-        .args(["audit", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg("--report")
-        .arg(&report)
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--now", "2026-12-03", "--report", report.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0644"));
     let link = c.path("out/link.txt");
     std::os::unix::fs::symlink(c.path("public.txt"), &link).unwrap();
-    let out = repro()
-        .args(["audit", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg("--report")
-        .arg(&link)
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--now", "2026-12-03", "--report", link.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!c.path("public.txt").exists());
 
     // --show is for a person at a terminal: the findings on stdout.
-    let out = repro()
-        .args(["audit", "--show", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--show", "--now", "2026-12-03"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("secretpkg==1.2.3"));
 }
 
@@ -601,12 +531,7 @@ fn the_log_carries_counts_only_and_the_report_is_private() {
 #[test]
 fn hostile_records_are_reported_and_the_scan_completes() {
     let c = Case::new();
-    let mut good = pypi_record(
-        "PYSEC-T-16",
-        "demo",
-        eco(json!([{"introduced": "0"}])),
-        json!([]),
-    );
+    let mut good = every_version("PYSEC-T-16", "demo");
     good["modified"] = json!("2099-01-01T00:00:00Z");
     c.record("good.json", &good)
         .record(
@@ -626,12 +551,7 @@ fn hostile_records_are_reported_and_the_scan_completes() {
     big.resize(50 << 20, b'a');
     big.extend_from_slice(b"\"}");
     std::fs::write(c.path("db/big.json"), &big).unwrap();
-    let out = repro()
-        .args(["audit", "--show", "--json", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--show", "--json", "--now", "2026-12-03"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     for needle in [
@@ -656,12 +576,7 @@ fn hostile_records_are_reported_and_the_scan_completes() {
 fn an_empty_or_missing_database_is_an_error() {
     let c = Case::new();
     c.lock("demo==1.0\n");
-    let out = repro()
-        .args(["audit", "--now", "2026-12-03", "--db"])
-        .arg(c.path("db"))
-        .arg(c.path("requirements.txt"))
-        .output()
-        .unwrap();
+    let out = c.run(&["--now", "2026-12-03"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no OSV record found"));
     let out = repro()
@@ -681,25 +596,12 @@ fn osv_zips_and_several_databases() {
         let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
         let opts = zip::write::SimpleFileOptions::default();
         z.start_file("PYSEC-T-18.json", opts).unwrap();
-        let r = pypi_record(
-            "PYSEC-T-18",
-            "demo",
-            eco(json!([{"introduced": "0"}])),
-            json!([]),
-        );
+        let r = every_version("PYSEC-T-18", "demo");
         std::io::Write::write_all(&mut z, &serde_json::to_vec(&r).unwrap()).unwrap();
         z.finish().unwrap();
     }
-    c.record(
-        "x.json",
-        &pypi_record(
-            "PYSEC-T-19",
-            "demo",
-            eco(json!([{"introduced": "0"}])),
-            json!([]),
-        ),
-    )
-    .lock("demo==1.0\n");
+    c.record("x.json", &every_version("PYSEC-T-19", "demo"))
+        .lock("demo==1.0\n");
     let out = repro()
         .args(["audit", "--show", "--json", "--now", "2026-12-03"])
         .arg("--db")
@@ -730,16 +632,8 @@ fn osv_zips_and_several_databases() {
 #[test]
 fn the_index_gives_the_same_findings_and_refuses_changed_sources() {
     let c = Case::new();
-    c.record(
-        "demo/a.json",
-        &pypi_record(
-            "PYSEC-T-20",
-            "demo",
-            eco(json!([{"introduced": "0"}])),
-            json!([]),
-        ),
-    )
-    .lock("demo==1.0\n");
+    c.record("demo/a.json", &every_version("PYSEC-T-20", "demo"))
+        .lock("demo==1.0\n");
     let idx = c.path("osv.idx");
     repro()
         .args(["db", "index"])
@@ -762,15 +656,7 @@ fn the_index_gives_the_same_findings_and_refuses_changed_sources() {
 
     // A new record: its directory changed.
     std::thread::sleep(std::time::Duration::from_millis(20));
-    c.record(
-        "demo/b.json",
-        &pypi_record(
-            "PYSEC-T-21",
-            "demo",
-            eco(json!([{"introduced": "0"}])),
-            json!([]),
-        ),
-    );
+    c.record("demo/b.json", &every_version("PYSEC-T-21", "demo"));
     let out = run(&idx);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stale index"));

@@ -146,7 +146,6 @@ fn ssl_cert_file_is_honoured() {
 #[ignore = "needs the live PyPI"]
 fn soar_functions_build_reproducibly_and_a_changed_byte_is_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/opensecops-soar");
     let store = tmp.path().join("store");
     let repro_bin = env!("CARGO_BIN_EXE_repro");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/build-lambda.sh");
@@ -156,16 +155,7 @@ fn soar_functions_build_reproducibly_and_a_changed_byte_is_named() {
         "ticketing/get_overdue_tickets",
     ];
     let build = |dir: &std::path::Path, umask: &str, tz: &str| {
-        for f in functions {
-            let dst = dir.join("soar/functions").join(f);
-            std::fs::create_dir_all(&dst).unwrap();
-            std::fs::copy(
-                corpus.join("functions").join(f).join("requirements.txt"),
-                dst.join("requirements.txt"),
-            )
-            .unwrap();
-        }
-        std::fs::copy(corpus.join("boto3.in"), dir.join("soar/boto3.in")).unwrap();
+        copy_soar_functions(dir, &functions);
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("umask {umask}; exec \"$@\""))
@@ -250,26 +240,14 @@ fn soar_release_verifies_and_reproduces() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/build-lambda.sh");
     let store = tmp.path().join("store");
     let setup = |dir: &std::path::Path| {
-        for f in [
-            "ai/query_ai",
-            "reports/postprocess_html",
-            "accounts/list_accounts",
-        ] {
-            let dst = dir.join("soar/functions").join(f);
-            std::fs::create_dir_all(&dst).unwrap();
-            std::fs::copy(
-                root.join("corpora/opensecops-soar/functions")
-                    .join(f)
-                    .join("requirements.txt"),
-                dst.join("requirements.txt"),
-            )
-            .unwrap();
-        }
-        std::fs::copy(
-            root.join("corpora/opensecops-soar/boto3.in"),
-            dir.join("soar/boto3.in"),
+        copy_soar_functions(
+            dir,
+            &[
+                "ai/query_ai",
+                "reports/postprocess_html",
+                "accounts/list_accounts",
+            ],
         )
-        .unwrap();
     };
     let (m, s) = (tmp.path().join("m"), tmp.path().join("s/other"));
     setup(&m);
@@ -383,4 +361,19 @@ fn soar_release_verifies_and_reproduces() {
     let vsa: serde_json::Value =
         serde_json::from_slice(&std::fs::read(s.join("vsa.json")).unwrap()).unwrap();
     assert_eq!(vsa["predicate"]["verificationResult"], "PASSED");
+}
+
+/// Copy some SOAR functions' locks (and the `boto3.in` they share) into `dir/soar`.
+fn copy_soar_functions(dir: &std::path::Path, functions: &[&str]) {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/opensecops-soar");
+    for f in functions {
+        let dst = dir.join("soar/functions").join(f);
+        std::fs::create_dir_all(&dst).unwrap();
+        std::fs::copy(
+            corpus.join("functions").join(f).join("requirements.txt"),
+            dst.join("requirements.txt"),
+        )
+        .unwrap();
+    }
+    std::fs::copy(corpus.join("boto3.in"), dir.join("soar/boto3.in")).unwrap();
 }

@@ -33,6 +33,30 @@ fn ok(out: &std::process::Output) {
     );
 }
 
+/// `repro build` of the miniature tree in `dir` from the mirror (`--output dist`) under time
+/// zone `tz`, with `extra` (`--out`, `--provenance`); with `script`, the example Lambda build
+/// runs first.
+fn lambda_build(
+    dir: &Path,
+    store: &Path,
+    index: &str,
+    tz: &str,
+    extra: &[&str],
+    script: bool,
+) -> std::process::Output {
+    let mut cmd = Command::new(REPRO);
+    cmd.args(["build", "--target", "lambda-python3.12-x86_64", "--store"])
+        .arg(store)
+        .args(["--index-url", index, "--source-date-epoch", "1700000000"])
+        .args(["--output", "dist"])
+        .args(extra)
+        .arg("functions");
+    if script {
+        cmd.args(["--", SCRIPT, REPRO, "functions", "dist"]);
+    }
+    cmd.current_dir(dir).env("TZ", tz).output().unwrap()
+}
+
 /// An empty OSV database with one record that matches nothing here.
 fn osv(dir: &Path) -> PathBuf {
     let db = dir.join("osv");
@@ -175,36 +199,19 @@ fn release_then_verify_reproduce_and_attest() {
     );
 
     // The second machine: same build elsewhere, then diff against the signed manifest.
-    let out = Command::new(REPRO)
-        .args([
-            "build",
-            "--target",
-            "lambda-python3.12-x86_64",
+    let out = lambda_build(
+        &second,
+        &store,
+        &index,
+        "Pacific/Auckland",
+        &[
             "--out",
             "local-manifest.json",
             "--provenance",
             "local-provenance.json",
-            "--store",
-        ])
-        .arg(&store)
-        .args([
-            "--index-url",
-            &index,
-            "--source-date-epoch",
-            "1700000000",
-            "--output",
-            "dist",
-            "functions",
-            "--",
-            SCRIPT,
-            REPRO,
-            "functions",
-            "dist",
-        ])
-        .current_dir(&second)
-        .env("TZ", "Pacific/Auckland")
-        .output()
-        .unwrap();
+        ],
+        true,
+    );
     ok(&out);
     let manifest = release.join("repro-manifest.json");
     let attest = second.join("reproduced.intoto.json");
@@ -266,28 +273,14 @@ fn release_then_verify_reproduce_and_attest() {
     let n = bytes.len();
     bytes[n / 2] ^= 1;
     std::fs::write(&zip, &bytes).unwrap();
-    let out = Command::new(REPRO)
-        .args([
-            "build",
-            "--target",
-            "lambda-python3.12-x86_64",
-            "--out",
-            "changed-manifest.json",
-            "--store",
-        ])
-        .arg(&store)
-        .args([
-            "--index-url",
-            &index,
-            "--source-date-epoch",
-            "1700000000",
-            "--output",
-            "dist",
-            "functions",
-        ])
-        .current_dir(&second)
-        .output()
-        .unwrap();
+    let out = lambda_build(
+        &second,
+        &store,
+        &index,
+        "UTC",
+        &["--out", "changed-manifest.json"],
+        false,
+    );
     ok(&out);
     let failed = second.join("failed.intoto.json");
     let diff = Command::new(REPRO)
@@ -442,36 +435,16 @@ fn in_toto_attestation_and_securesystemslib_accept_our_attestations() {
     let d = tmp.path();
     setup_tree(d, &files);
     ok(&run(d, &["key", "generate", "--out", "k"]));
+    let store = d.join("store");
     let build = |out: &str, prov: &str| {
-        ok(&Command::new(REPRO)
-            .args([
-                "build",
-                "--target",
-                "lambda-python3.12-x86_64",
-                "--out",
-                out,
-                "--provenance",
-                prov,
-                "--store",
-            ])
-            .arg(d.join("store"))
-            .args([
-                "--index-url",
-                &index,
-                "--source-date-epoch",
-                "1700000000",
-                "--output",
-                "dist",
-                "functions",
-                "--",
-                SCRIPT,
-                REPRO,
-                "functions",
-                "dist",
-            ])
-            .current_dir(d)
-            .output()
-            .unwrap());
+        ok(&lambda_build(
+            d,
+            &store,
+            &index,
+            "UTC",
+            &["--out", out, "--provenance", prov],
+            true,
+        ))
     };
     build("a.json", "prov.json");
     build("b.json", "prov-b.json");

@@ -21,6 +21,15 @@ fn keypair(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("release.key"), dir.join("release.pub"))
 }
 
+/// `repro sign --key KEY FILE` with the passphrase of [`keypair`]; must succeed.
+fn sign_with(key: &Path, file: &Path) {
+    repro()
+        .args(["sign", "--key", s(key), s(file)])
+        .env("REPRO_PASSWORD", "test passphrase")
+        .assert()
+        .success();
+}
+
 fn verify(args: &[&str]) -> (i32, String) {
     let out = repro().arg("verify").args(args).output().unwrap();
     (
@@ -75,11 +84,7 @@ fn sign_then_verify_and_every_tampering_is_named() {
     let (key, public) = keypair(dir.path());
     let file = dir.path().join("fn.zip");
     std::fs::write(&file, b"release bytes").unwrap();
-    repro()
-        .args(["sign", "--key", s(&key), s(&file)])
-        .env("REPRO_PASSWORD", "test passphrase")
-        .assert()
-        .success();
+    sign_with(&key, &file);
     let bundle = dir.path().join("fn.zip.sigstore.json");
     let b: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
     assert_eq!(
@@ -184,11 +189,7 @@ fn openssl_interoperates_both_ways() {
     let (key, public) = keypair(d);
     let file = d.join("artefact.bin");
     std::fs::write(&file, vec![7u8; 100_000]).unwrap();
-    repro()
-        .args(["sign", "--key", s(&key), s(&file)])
-        .env("REPRO_PASSWORD", "test passphrase")
-        .assert()
-        .success();
+    sign_with(&key, &file);
     let der = base64_decode(
         std::fs::read_to_string(d.join("artefact.bin.sig"))
             .unwrap()
@@ -287,11 +288,7 @@ fn python_cryptography_verifies_repro_signatures() {
     let (key, public) = keypair(dir.path());
     let file = dir.path().join("a.txt");
     std::fs::write(&file, b"hello").unwrap();
-    repro()
-        .args(["sign", "--key", s(&key), s(&file)])
-        .env("REPRO_PASSWORD", "test passphrase")
-        .assert()
-        .success();
+    sign_with(&key, &file);
     let script = r#"
 import base64, json, sys
 from cryptography.hazmat.primitives import hashes, serialization
