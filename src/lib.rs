@@ -15,6 +15,7 @@ pub mod cli;
 pub mod diff;
 pub mod digest;
 pub mod fetch;
+pub mod fsio;
 pub mod lockfile;
 pub mod manifest;
 pub mod metadata;

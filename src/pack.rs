@@ -166,7 +166,7 @@ pub fn pack(dir: &Path, out: &Path, epoch: i64) -> Result<usize, PackError> {
     let format =
         PackFormat::from_path(out).ok_or_else(|| PackError::UnknownFormat(out.to_path_buf()))?;
     let entries = collect(dir)?;
-    let parent = crate::store::dir_of(out);
+    let parent = crate::fsio::dir_of(out);
     let mut tmp = tempfile::Builder::new()
         .prefix(".pack-")
         .tempfile_in(parent)

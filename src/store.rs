@@ -208,7 +208,13 @@ impl Store {
         let dir = path.parent().expect("record path has a parent");
         fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
         let json = serde_json::to_vec_pretty(record).expect("records serialize");
-        write_atomic(&self.base.join("tmp"), &path, &json)
+        crate::fsio::write_atomic(&self.base.join("tmp"), &path, &json).map_err(|e| {
+            StoreError::Io {
+                action: e.action,
+                path: e.path,
+                source: e.source,
+            }
+        })
     }
 
     /// Every object's SHA-256 hex, sorted.
@@ -308,7 +314,7 @@ impl Store {
             path: dest.clone(),
             source: e.error,
         })?;
-        sync_dir(dir);
+        crate::fsio::sync_dir(dir);
         self.note(&digests, provenance)?;
         Ok(digests)
     }
@@ -342,48 +348,6 @@ impl Store {
         fs::rename(&src, &dest).map_err(io_err("cannot quarantine", &src))?;
         let _ = fs::remove_file(self.record_path(hex));
         Ok(dest)
-    }
-}
-
-/// The directory a path lies in (`.` for a bare file name).
-pub fn dir_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// [`write_atomic`] with the temp file beside `dest`.
-pub fn write_atomic_beside(dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    write_atomic(dir_of(dest), dest, bytes)
-}
-
-/// Write `bytes` to `dest` through a temp file in `tmp_dir`: fsync, then rename.
-pub fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".write-")
-        .tempfile_in(tmp_dir)
-        .map_err(io_err("cannot create a temp file in", tmp_dir))?;
-    tmp.write_all(bytes)
-        .map_err(io_err("cannot write", tmp.path()))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(io_err("cannot sync", tmp.path()))?;
-    tmp.persist(dest).map_err(|e| StoreError::Io {
-        action: "cannot replace",
-        path: dest.to_path_buf(),
-        source: e.error,
-    })?;
-    if let Some(dir) = dest.parent() {
-        sync_dir(dir);
-    }
-    Ok(())
-}
-
-/// fsync a directory so a rename into it survives a crash (best effort: not every file system
-/// supports it).
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
     }
 }
 

@@ -478,7 +478,7 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
             ));
         }
     }
-    crate::store::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
+    crate::fsio::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
     // tempfile creates files 0600 already; make it explicit for any umask or platform.
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| format!("{}: cannot set mode 0600: {e}", path.display()))

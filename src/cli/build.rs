@@ -503,8 +503,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         },
     );
     let json = serde_json::to_vec_pretty(&manifest)?;
-    std::fs::create_dir_all(crate::store::dir_of(&args.out))?;
-    crate::store::write_atomic_beside(&args.out, &json)?;
+    std::fs::create_dir_all(crate::fsio::dir_of(&args.out))?;
+    crate::fsio::write_atomic_beside(&args.out, &json)?;
     if let Some(path) = &args.provenance {
         let finished = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -534,8 +534,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 .unwrap_or_default(),
         };
         let statement = crate::attest::provenance(&manifest, &git_source(&build_dir), &run);
-        std::fs::create_dir_all(crate::store::dir_of(path))?;
-        crate::store::write_atomic_beside(path, &serde_json::to_vec_pretty(&statement)?)?;
+        std::fs::create_dir_all(crate::fsio::dir_of(path))?;
+        crate::fsio::write_atomic_beside(path, &serde_json::to_vec_pretty(&statement)?)?;
     }
     if printer.json {
         printer.json(&serde_json::json!({"schema": "repro.build/v1", "manifest": args.out, "build_id": manifest.build_id}))?;

@@ -156,5 +156,5 @@ fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Resul
         &crate::sbom::cyclonedx::rfc3339(now),
     );
     let bytes = serde_json::to_vec_pretty(&statement).expect("serializes");
-    crate::store::write_atomic_beside(path, &bytes).map_err(|e| e.to_string())
+    crate::fsio::write_atomic_beside(path, &bytes).map_err(|e| e.to_string())
 }

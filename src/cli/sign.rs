@@ -171,7 +171,7 @@ fn output_path(file: &Path, out_dir: Option<&Path>, suffix: &str) -> PathBuf {
 
 /// Write a public file (a signature, a bundle, a public key) atomically with mode 0644.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    crate::store::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
+    crate::fsio::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
     // Signatures are public: readable by all, unlike the temp file's 0600.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
