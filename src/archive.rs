@@ -1,22 +1,52 @@
-//! Archive walking: stream the members of a wheel or zip, or of a `.crate` / sdist `.tar.gz`,
-//! with their metadata and SHA-256, bounded against hostile archives.
+//! Archive walking: the members of a wheel or zip, or of a `.crate` / sdist `.tar.gz`, with
+//! their metadata and SHA-256, exactly as real extractors would see them, bounded against
+//! hostile archives.
 //!
-//! Every walk checks, and refuses with an [`ArchiveError`] naming the member:
-//! absolute or `..` paths, duplicate member names, links that leave the archive, device and
-//! FIFO members, a zip whose local headers disagree with its central directory, and
-//! decompression bombs (a member or the whole archive beyond [`WalkLimits`], or a
-//! compression ratio beyond the limit). Memory stays bounded: members are streamed through a
-//! fixed buffer, never held whole.
+//! The formats are read here byte by byte ([`zip`], [`gzip`], [`tar`]) rather than through a
+//! library that picks one interpretation silently: every byte of a zip belongs to an entry, the
+//! central directory or the end record; every gzip member and every block after a tar's
+//! end-of-archive marker is seen. Whatever real readers (Python's `zipfile` and `tarfile`,
+//! Info-ZIP `unzip`, GNU tar, cargo) would read differently is an [`Anomaly`] with a stable
+//! [`Rule`]. A walk refuses, with an [`ArchiveError`] naming the member, the first anomaly that
+//! is not [harmless](Rule::harmless), and every unsafe member ([`names`]): absolute or `..`
+//! paths, duplicates, members under a link, links that leave the archive (followed through
+//! other links), devices and FIFOs. Decompression is bounded by what is actually inflated, not
+//! by what headers claim ([`WalkLimits`], [`Budget`]). Memory stays bounded: members are
+//! streamed through a fixed buffer, never held whole.
 
-use std::collections::HashSet;
+pub mod dir;
+pub mod gzip;
+pub mod names;
+pub mod tar;
+pub mod zip;
+
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
-use std::path::{Component, Path, PathBuf};
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
 use crate::digest::HASH_BUFFER;
+
+pub use names::unsafe_path;
+
+/// Most members in one archive: the largest real wheels hold a few tens of thousands.
+pub const MAX_MEMBERS: usize = 200_000;
+/// Largest uncompressed member: the largest shared libraries in real wheels are under 2 GiB.
+pub const MAX_MEMBER_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Most bytes inflated from one archive (or, in `repro diff`, from every archive of one
+/// comparison, nested ones included).
+pub const MAX_TOTAL_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+/// Highest ratio of inflated to compressed bytes, once past [`RATIO_FLOOR`]: text compresses
+/// about 10:1, runs of zeros 1,000:1 and more, a deflate bomb 1,032:1.
+pub const MAX_RATIO: u64 = 1_000;
+/// Inflated size below which the ratio is not checked (small, highly compressible files are
+/// normal).
+pub const RATIO_FLOOR: u64 = 16 * 1024 * 1024;
+/// Longest symbolic-link target read from a zip member: Linux's `PATH_MAX`.
+pub const MAX_LINK_TARGET: u64 = 4096;
 
 /// Bounds on what a walk will read.
 #[derive(Debug, Clone, Copy)]
@@ -27,23 +57,212 @@ pub struct WalkLimits {
     pub max_member_bytes: u64,
     /// Largest total uncompressed size.
     pub max_total_bytes: u64,
-    /// Highest uncompressed:compressed ratio, checked once a member (or a tar stream) passes
-    /// [`WalkLimits::ratio_floor`] bytes.
+    /// Highest uncompressed:compressed ratio, checked while inflating once a member (or a gzip
+    /// stream) passes [`WalkLimits::ratio_floor`] bytes.
     pub max_ratio: u64,
-    /// Sizes below which the ratio is not checked (small, highly compressible files are normal).
+    /// Sizes below which the ratio is not checked.
     pub ratio_floor: u64,
 }
 
 impl Default for WalkLimits {
     fn default() -> Self {
         WalkLimits {
-            max_members: 200_000,
-            max_member_bytes: 2 * 1024 * 1024 * 1024,
-            max_total_bytes: 8 * 1024 * 1024 * 1024,
-            max_ratio: 1_000,
-            ratio_floor: 16 * 1024 * 1024,
+            max_members: MAX_MEMBERS,
+            max_member_bytes: MAX_MEMBER_BYTES,
+            max_total_bytes: MAX_TOTAL_BYTES,
+            max_ratio: MAX_RATIO,
+            ratio_floor: RATIO_FLOOR,
         }
     }
+}
+
+/// A count of inflated bytes shared by every reader of one walk (or one comparison), refusing
+/// once it passes its limit: nested archives and overlapping members cannot multiply work.
+#[derive(Debug)]
+pub struct Budget {
+    spent: AtomicU64,
+    limit: u64,
+}
+
+impl Budget {
+    /// A budget of `limit` inflated bytes.
+    pub fn new(limit: u64) -> Budget {
+        Budget {
+            spent: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    /// Spend `n` bytes, or fail once past the limit.
+    pub fn spend(&self, n: u64) -> io::Result<()> {
+        let total = self.spent.fetch_add(n, Ordering::Relaxed) + n;
+        if total > self.limit {
+            return Err(refusal(
+                Rule::Bomb,
+                format!(
+                    "more than {} bytes inflated in all (a decompression bomb, or archives \
+                     nested too deep)",
+                    self.limit
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Bytes spent so far.
+    pub fn spent(&self) -> u64 {
+        self.spent.load(Ordering::Relaxed)
+    }
+}
+
+/// Fail when `inflated` bytes from `compressed` exceed the ratio limit.
+pub(crate) fn check_ratio(inflated: u64, compressed: u64, limits: &WalkLimits) -> io::Result<()> {
+    if inflated > limits.ratio_floor && inflated / compressed.max(1) > limits.max_ratio {
+        return Err(refusal(
+            Rule::Bomb,
+            format!(
+                "compression ratio {}:1 exceeds {}:1 (a decompression bomb)",
+                inflated / compressed.max(1),
+                limits.max_ratio
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A rule an archive breaks. Stable: JSON consumers key on these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// Bytes before the first zip entry.
+    LeadingData,
+    /// Bytes after the zip end record, the gzip stream, or the tar end-of-archive marker.
+    TrailingData,
+    /// Unused bytes between zip entries.
+    Gap,
+    /// Zip entries whose bytes overlap (a bomb, or a member hiding in another).
+    Overlap,
+    /// An entry some readers see and others do not.
+    HiddenEntry,
+    /// The end record: ambiguous, several disks, a comment past the end of the file.
+    EndRecord,
+    /// The central directory is not where the end record says, or holds garbage.
+    CentralDirectory,
+    /// The zip64 records disagree with the classic ones.
+    Zip64,
+    /// A local header disagrees with its central directory entry (name, flags, method, CRC,
+    /// sizes).
+    LocalHeader,
+    /// A local header's version-needed or time differs from the central directory's: no reader
+    /// extracts other bytes or names because of it.
+    LocalHeaderMetadata,
+    /// A data descriptor is missing or disagrees with the central directory.
+    DataDescriptor,
+    /// Malformed extra fields.
+    ExtraField,
+    /// An encrypted member.
+    Encrypted,
+    /// A compression method other than stored or deflate.
+    Method,
+    /// A name readers decode differently (no UTF-8 flag, invalid UTF-8, a Unicode Path field).
+    NameEncoding,
+    /// An entry whose type readers disagree on.
+    EntryType,
+    /// A member whose content does not match its header (CRC, size).
+    Corrupt,
+    /// A gzip header field that gzip refuses.
+    GzipHeader,
+    /// More than one gzip member.
+    GzipMembers,
+    /// A gzip trailer whose CRC-32 or ISIZE does not match the content.
+    GzipTrailer,
+    /// A tar header readers read differently (checksum, numbers, prefix).
+    TarHeader,
+    /// A tar extension header (GNU long name, pax) readers apply differently.
+    TarExtension,
+    /// A tar entry type repro does not extract (devices, FIFOs, sparse, unknown), or a
+    /// non-file entry carrying data.
+    TarType,
+    /// A tar archive with no end-of-archive marker, or only one zero block: every reader
+    /// stops there.
+    TarEnd,
+    /// Non-zero bytes in a tar entry's padding: no reader extracts them.
+    Padding,
+    /// An absolute path, a `..` component, a NUL, a backslash, an empty or `.` component.
+    UnsafePath,
+    /// Two members with one name.
+    Duplicate,
+    /// A member under a file, or a file where members need a directory.
+    PathConflict,
+    /// A member under a symbolic link: extracting it writes through the link.
+    ThroughLink,
+    /// A link whose target (followed through the archive's other links) leaves the archive.
+    LinkEscape,
+    /// Inflation beyond the declared size, the ratio or the limits.
+    Bomb,
+}
+
+impl Rule {
+    /// Whether an archive breaking this rule is still read the same by every reader (recorded,
+    /// compared by `repro diff`, not refused).
+    pub fn harmless(self) -> bool {
+        matches!(
+            self,
+            Rule::LocalHeaderMetadata | Rule::TarEnd | Rule::Padding
+        )
+    }
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+/// Something in an archive that a plain archive does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// Which rule.
+    pub rule: Rule,
+    /// The member concerned, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// What is wrong, and which readers it fools.
+    pub detail: String,
+}
+
+impl Anomaly {
+    /// An anomaly.
+    pub fn new(rule: Rule, member: Option<String>, detail: String) -> Anomaly {
+        Anomaly {
+            rule,
+            member,
+            detail,
+        }
+    }
+
+    /// The error refusing the archive at `path` for this anomaly.
+    pub fn refuse(&self, path: &Path) -> ArchiveError {
+        ArchiveError::Unsafe {
+            path: path.to_path_buf(),
+            member: self.member.clone().unwrap_or_default(),
+            rule: self.rule,
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+/// The first anomaly that is not harmless.
+pub fn first_refusal(anomalies: &[Anomaly]) -> Option<&Anomaly> {
+    anomalies.iter().find(|a| !a.rule.harmless())
 }
 
 /// What kind of entry a member is.
@@ -94,28 +313,39 @@ pub enum ArchiveFormat {
 }
 
 impl ArchiveFormat {
-    /// Detect by magic bytes.
+    /// Detect by magic bytes: a local header or an end record at the start, gzip's magic, or a
+    /// ustar header; else a zip end record near the end (a zip with bytes before its first
+    /// entry, which Python's zipfile and pip read as a zip). FIFOs and devices are refused
+    /// unread.
     pub fn sniff(path: &Path) -> io::Result<Option<Self>> {
-        let mut head = [0u8; 262];
-        let mut f = File::open(path)?;
+        let f = crate::fsio::open_regular(path)?;
+        let mut head = [0u8; 263];
         let mut n = 0;
         while n < head.len() {
-            match f.read(&mut head[n..])? {
+            match (&f).read(&mut head[n..])? {
                 0 => break,
                 k => n += k,
             }
         }
-        Ok(
-            if head[..n].starts_with(b"PK\x03\x04") || head[..n].starts_with(b"PK\x05\x06") {
-                Some(ArchiveFormat::Zip)
-            } else if head[..n].starts_with(&[0x1f, 0x8b]) {
-                Some(ArchiveFormat::TarGz)
-            } else if n >= 262 && &head[257..262] == b"ustar" {
-                Some(ArchiveFormat::Tar)
-            } else {
-                None
-            },
-        )
+        let head = &head[..n];
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            return Ok(Some(ArchiveFormat::Zip));
+        }
+        if head.starts_with(&[0x1f, 0x8b]) {
+            return Ok(Some(ArchiveFormat::TarGz));
+        }
+        if n >= 262 && &head[257..262] == b"ustar" {
+            return Ok(Some(ArchiveFormat::Tar));
+        }
+        use std::os::unix::fs::FileExt;
+        let len = f.metadata()?.len();
+        let window = len.min(22 + 0xffff);
+        let mut tail = vec![0u8; window as usize];
+        f.read_exact_at(&mut tail, len - window)?;
+        Ok(tail
+            .windows(4)
+            .any(|w| w == b"PK\x05\x06")
+            .then_some(ArchiveFormat::Zip))
     }
 }
 
@@ -130,7 +360,7 @@ pub enum ArchiveError {
         /// The cause.
         source: io::Error,
     },
-    /// Not a readable archive of the expected format.
+    /// Not a readable archive of the expected format, or beyond a limit.
     #[error("`{}` is not a valid {format} archive: {detail}", path.display())]
     Format {
         /// The archive.
@@ -140,62 +370,42 @@ pub enum ArchiveError {
         /// What is wrong.
         detail: String,
     },
-    /// A member breaks a safety rule.
-    #[error("`{}!/{member}`: {detail}", path.display())]
+    /// The archive, or a member, breaks a rule.
+    #[error("`{}{}{member}`: {detail} ({rule})", path.display(), if member.is_empty() { "" } else { "!/" })]
     Unsafe {
         /// The archive.
         path: PathBuf,
-        /// The member.
+        /// The member ("" for the archive as a whole).
         member: String,
         /// Which rule.
+        rule: Rule,
+        /// What is wrong.
         detail: String,
     },
 }
 
-/// Why a member path is unsafe, if it is.
-pub fn unsafe_path(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        return Some("empty member name");
-    }
-    if name.contains('\0') {
-        return Some("NUL byte in member name");
-    }
-    let normalized = name.replace('\\', "/");
-    if normalized.starts_with('/') || normalized.as_bytes().get(1) == Some(&b':') {
-        return Some("absolute path");
-    }
-    if Path::new(&normalized)
-        .components()
-        .any(|c| matches!(c, Component::ParentDir))
-    {
-        return Some("path escapes the archive with `..`");
-    }
-    None
-}
-
-/// Whether a link at `member` pointing at `target` stays inside the archive.
-fn link_escapes(member: &str, target: &str) -> bool {
-    if target.starts_with('/') || target.contains('\0') {
-        return true;
-    }
-    let mut depth: i64 = member.split('/').filter(|s| !s.is_empty()).count() as i64 - 1;
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                depth -= 1;
-                if depth < 0 {
-                    return true;
-                }
-            }
-            _ => depth += 1,
+impl ArchiveError {
+    /// The rule broken, for a refusal.
+    pub fn rule(&self) -> Option<Rule> {
+        match self {
+            ArchiveError::Unsafe { rule, .. } => Some(*rule),
+            _ => None,
         }
     }
-    false
 }
 
-/// Hash a member's content through a fixed buffer, refusing more than `limit` bytes.
-fn hash_member(mut r: impl Read, limit: u64) -> io::Result<(u64, String, bool)> {
+fn refuse(path: &Path, member: &str, rule: Rule, detail: impl Into<String>) -> ArchiveError {
+    ArchiveError::Unsafe {
+        path: path.to_path_buf(),
+        member: member.to_string(),
+        rule,
+        detail: detail.into(),
+    }
+}
+
+/// Hash a member's content through a fixed buffer: (size, SHA-256 hex). Errors from a checked
+/// reader (bombs, CRC, truncation) pass through.
+fn hash_member(mut r: impl Read) -> io::Result<(u64, String)> {
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; HASH_BUFFER];
     let mut total = 0u64;
@@ -207,12 +417,342 @@ fn hash_member(mut r: impl Read, limit: u64) -> io::Result<(u64, String, bool)> 
             Err(e) => return Err(e),
         };
         total += n as u64;
-        if total > limit {
-            return Ok((total, String::new(), true));
-        }
         h.update(&buf[..n]);
     }
-    Ok((total, hex::encode(h.finalize()), false))
+    Ok((total, hex::encode(h.finalize())))
+}
+
+/// A rule broken while streaming a member, carried inside an [`io::Error`] so that readers
+/// stacked on one another (gzip under tar, a member under a zip) pass it up unchanged.
+#[derive(Debug)]
+pub struct Refusal {
+    /// Which rule.
+    pub rule: Rule,
+    /// What is wrong.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// An [`io::Error`] carrying a [`Refusal`].
+pub(crate) fn refusal(rule: Rule, detail: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, Refusal { rule, detail })
+}
+
+/// The archive error for an I/O error met while reading `member` of `path`: a [`Refusal`]
+/// becomes a refusal of the member, anything else a format error.
+pub(crate) fn member_error(path: &Path, member: &str, e: io::Error) -> ArchiveError {
+    if let Some(r) = e.get_ref().and_then(|r| r.downcast_ref::<Refusal>()) {
+        return refuse(path, member, r.rule, r.detail.clone());
+    }
+    match e.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => refuse(
+            path,
+            member,
+            Rule::Corrupt,
+            format!("cannot decompress: {e}"),
+        ),
+        _ => ArchiveError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
+/// Walk the archive at `path`, of the format its magic bytes say, within a fresh budget of
+/// [`WalkLimits::max_total_bytes`].
+pub fn walk(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, ArchiveError> {
+    walk_in(path, limits, &Budget::new(limits.max_total_bytes))
+}
+
+/// Walk the archive at `path`, spending inflated bytes from `budget`.
+pub fn walk_in(
+    path: &Path,
+    limits: &WalkLimits,
+    budget: &Budget,
+) -> Result<Vec<Member>, ArchiveError> {
+    let io = |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match ArchiveFormat::sniff(path).map_err(io)? {
+        Some(ArchiveFormat::Zip) => walk_zip(path, limits, budget),
+        Some(format) => {
+            let f = crate::fsio::open_regular(path).map_err(io)?;
+            if format == ArchiveFormat::TarGz {
+                let gz = gzip::GzipReader::new(f, limits, budget);
+                walk_tar(path, gz, limits, |g| first_refusal(g.anomalies()).cloned())
+            } else {
+                let plain = BufReader::with_capacity(HASH_BUFFER, f);
+                walk_tar(path, plain, limits, |_| None)
+            }
+        }
+        None => Err(ArchiveError::Format {
+            path: path.to_path_buf(),
+            format: "zip or tar",
+            detail: "unrecognised magic bytes".into(),
+        }),
+    }
+}
+
+/// Read a zip symbolic link's target (its content), capped at [`MAX_LINK_TARGET`].
+fn zip_link_target(
+    path: &Path,
+    layout: &zip::ZipLayout,
+    file: &File,
+    i: usize,
+    limits: &WalkLimits,
+    budget: &Budget,
+) -> Result<String, ArchiveError> {
+    let name = &layout.entries[i].name;
+    let mut target = Vec::new();
+    layout
+        .open(file, i, limits, budget)
+        .map_err(|e| member_error(path, name, e))?
+        .take(MAX_LINK_TARGET + 1)
+        .read_to_end(&mut target)
+        .map_err(|e| member_error(path, name, e))?;
+    if target.len() as u64 > MAX_LINK_TARGET {
+        return Err(refuse(
+            path,
+            name,
+            Rule::LinkEscape,
+            format!("a link target longer than {MAX_LINK_TARGET} bytes"),
+        ));
+    }
+    String::from_utf8(target).map_err(|_| {
+        refuse(
+            path,
+            name,
+            Rule::NameEncoding,
+            "a link target that is not UTF-8",
+        )
+    })
+}
+
+/// Walk a zip archive: its layout first (refusing before anything is inflated), then names and
+/// links, then every member's content.
+pub fn walk_zip(
+    path: &Path,
+    limits: &WalkLimits,
+    budget: &Budget,
+) -> Result<Vec<Member>, ArchiveError> {
+    let file = crate::fsio::open_regular(path).map_err(|source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let layout = zip::ZipLayout::parse(path, &file, limits)?;
+    if let Some(a) = layout.refusal() {
+        return Err(a.refuse(path));
+    }
+    let mut members = Vec::with_capacity(layout.entries.len());
+    for (i, e) in layout.entries.iter().enumerate() {
+        if e.central.size > limits.max_member_bytes {
+            return Err(refuse(
+                path,
+                &e.name,
+                Rule::Bomb,
+                format!(
+                    "declares {} bytes, more than the member limit of {}",
+                    e.central.size, limits.max_member_bytes
+                ),
+            ));
+        }
+        if e.kind == MemberKind::Dir && e.central.size > 0 {
+            return Err(refuse(
+                path,
+                &e.name,
+                Rule::EntryType,
+                format!(
+                    "a directory entry carrying {} bytes of data",
+                    e.central.size
+                ),
+            ));
+        }
+        let link = (e.kind == MemberKind::Symlink)
+            .then(|| zip_link_target(path, &layout, &file, i, limits, budget))
+            .transpose()?;
+        members.push(Member {
+            path: e.name.clone(),
+            kind: e.kind,
+            size: if e.kind == MemberKind::File {
+                e.central.size
+            } else {
+                link.as_ref().map_or(0, |l| l.len() as u64)
+            },
+            mode: e.mode,
+            mtime: e.mtime,
+            sha256: None,
+            link,
+        });
+    }
+    names::check(&members).map_err(|(member, rule, detail)| refuse(path, &member, rule, detail))?;
+    for (i, m) in members.iter_mut().enumerate() {
+        if m.kind != MemberKind::File {
+            continue;
+        }
+        let reader = layout
+            .open(&file, i, limits, budget)
+            .map_err(|e| member_error(path, &m.path, e))?;
+        let (size, sha) = hash_member(reader).map_err(|e| member_error(path, &m.path, e))?;
+        m.size = size;
+        m.sha256 = Some(sha);
+    }
+    Ok(members)
+}
+
+/// The data of the current entry of a [`tar::TarReader`], as a reader.
+struct TarData<'a, 'p, R>(&'a mut tar::TarReader<'p, R>);
+
+impl<R: Read> Read for TarData<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_data(buf)
+    }
+}
+
+/// Walk a tar stream (already decompressed by `src`, whose own anomalies `inner_refusal`
+/// reports).
+pub fn walk_tar<R: Read>(
+    path: &Path,
+    src: R,
+    limits: &WalkLimits,
+    inner_refusal: impl Fn(&R) -> Option<Anomaly>,
+) -> Result<Vec<Member>, ArchiveError> {
+    let mut tar = tar::TarReader::new(src, path, limits);
+    let mut members = Vec::new();
+    loop {
+        let entry = tar.next_entry()?;
+        if let Some(a) = first_refusal(tar.anomalies())
+            .cloned()
+            .or_else(|| inner_refusal(tar.inner()))
+        {
+            return Err(a.refuse(path));
+        }
+        let Some(e) = entry else { break };
+        if let Some(why) = unsafe_path(&e.path) {
+            return Err(refuse(path, &e.path, Rule::UnsafePath, why));
+        }
+        if e.size > limits.max_member_bytes {
+            return Err(refuse(
+                path,
+                &e.path,
+                Rule::Bomb,
+                format!(
+                    "declares {} bytes, more than the member limit of {}",
+                    e.size, limits.max_member_bytes
+                ),
+            ));
+        }
+        let mut member = Member {
+            path: e.path.clone(),
+            kind: e.kind,
+            size: 0,
+            mode: e.mode,
+            mtime: e.mtime,
+            sha256: None,
+            link: e.link.clone(),
+        };
+        if e.kind == MemberKind::File {
+            let (size, sha) =
+                hash_member(TarData(&mut tar)).map_err(|err| member_error(path, &e.path, err))?;
+            member.size = size;
+            member.sha256 = Some(sha);
+        }
+        members.push(member);
+    }
+    names::check(&members).map_err(|(member, rule, detail)| refuse(path, &member, rule, detail))?;
+    Ok(members)
+}
+
+/// Read the first member of the archive at `path` whose name `wanted` accepts, up to `cap`
+/// bytes: (name, content). The archive is checked as a walk checks it up to that member, and
+/// nothing is inflated beyond the cap.
+pub fn read_member(
+    path: &Path,
+    wanted: impl Fn(&str) -> bool,
+    cap: u64,
+) -> Result<Option<(String, Vec<u8>)>, ArchiveError> {
+    let limits = WalkLimits::default();
+    let budget = Budget::new(limits.max_total_bytes);
+    let io = |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_big = |name: &str| {
+        refuse(
+            path,
+            name,
+            Rule::Bomb,
+            format!("larger than {cap} bytes, the limit for this member"),
+        )
+    };
+    match ArchiveFormat::sniff(path).map_err(io)? {
+        Some(ArchiveFormat::Zip) => {
+            let file = crate::fsio::open_regular(path).map_err(io)?;
+            let layout = zip::ZipLayout::parse(path, &file, &limits)?;
+            if let Some(a) = layout.refusal() {
+                return Err(a.refuse(path));
+            }
+            let Some(i) = layout
+                .entries
+                .iter()
+                .position(|e| e.kind == MemberKind::File && wanted(&e.name))
+            else {
+                return Ok(None);
+            };
+            let name = layout.entries[i].name.clone();
+            if layout.entries[i].central.size > cap {
+                return Err(too_big(&name));
+            }
+            let mut data = Vec::new();
+            layout
+                .open(&file, i, &limits, &budget)
+                .map_err(|e| member_error(path, &name, e))?
+                .read_to_end(&mut data)
+                .map_err(|e| member_error(path, &name, e))?;
+            Ok(Some((name, data)))
+        }
+        Some(format) => {
+            let f = crate::fsio::open_regular(path).map_err(io)?;
+            let src: Box<dyn Read> = if format == ArchiveFormat::TarGz {
+                Box::new(gzip::GzipReader::new(f, &limits, &budget))
+            } else {
+                Box::new(BufReader::with_capacity(HASH_BUFFER, f))
+            };
+            let mut tar = tar::TarReader::new(src, path, &limits);
+            while let Some(e) = tar.next_entry()? {
+                if let Some(a) = first_refusal(tar.anomalies()) {
+                    return Err(a.refuse(path));
+                }
+                if e.kind != MemberKind::File || !wanted(&e.path) {
+                    continue;
+                }
+                if e.size > cap {
+                    return Err(too_big(&e.path));
+                }
+                let mut data = Vec::new();
+                TarData(&mut tar)
+                    .read_to_end(&mut data)
+                    .map_err(|err| member_error(path, &e.path, err))?;
+                return Ok(Some((e.path, data)));
+            }
+            if let Some(a) = first_refusal(tar.anomalies()) {
+                return Err(a.refuse(path));
+            }
+            Ok(None)
+        }
+        None => Err(ArchiveError::Format {
+            path: path.to_path_buf(),
+            format: "zip or tar",
+            detail: "unrecognised magic bytes".into(),
+        }),
+    }
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
@@ -246,516 +786,4 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
         m,
         d,
     )
-}
-
-/// A zip timestamp as seconds since the Unix epoch (zip times carry no zone: read as UTC).
-pub(crate) fn zip_mtime(dt: Option<zip::DateTime>) -> i64 {
-    dt.map(|t| {
-        days_from_civil(t.year() as i64, t.month() as i64, t.day() as i64) * 86_400
-            + t.hour() as i64 * 3600
-            + t.minute() as i64 * 60
-            + t.second() as i64
-    })
-    .unwrap_or(0)
-}
-
-/// Walk the archive at `path`, of the format its magic bytes say.
-pub fn walk(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, ArchiveError> {
-    let io = |source| ArchiveError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    match ArchiveFormat::sniff(path).map_err(io)? {
-        Some(ArchiveFormat::Zip) => walk_zip(path, limits),
-        Some(ArchiveFormat::TarGz) => {
-            let f = File::open(path).map_err(io)?;
-            let compressed = f.metadata().map_err(io)?.len();
-            let gz = flate2::read::GzDecoder::new(BufReader::with_capacity(HASH_BUFFER, f));
-            walk_tar(path, gz, Some(compressed), limits)
-        }
-        Some(ArchiveFormat::Tar) => {
-            let f = File::open(path).map_err(io)?;
-            walk_tar(path, BufReader::with_capacity(HASH_BUFFER, f), None, limits)
-        }
-        None => Err(ArchiveError::Format {
-            path: path.to_path_buf(),
-            format: "zip or tar",
-            detail: "unrecognised magic bytes".into(),
-        }),
-    }
-}
-
-/// Walk a zip archive.
-pub fn walk_zip(path: &Path, limits: &WalkLimits) -> Result<Vec<Member>, ArchiveError> {
-    let io = |source| ArchiveError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let format_err = |detail: String| ArchiveError::Format {
-        path: path.to_path_buf(),
-        format: "zip",
-        detail,
-    };
-    let unsafe_member = |member: &str, detail: String| ArchiveError::Unsafe {
-        path: path.to_path_buf(),
-        member: member.to_string(),
-        detail,
-    };
-    let file = File::open(path).map_err(io)?;
-    let mut archive = zip::ZipArchive::new(BufReader::with_capacity(HASH_BUFFER, file))
-        .map_err(|e| format_err(e.to_string()))?;
-    if archive.len() > limits.max_members {
-        return Err(format_err(format!(
-            "{} members, more than the limit of {}",
-            archive.len(),
-            limits.max_members
-        )));
-    }
-    let mut raw = File::open(path).map_err(io)?;
-    let mut seen = HashSet::with_capacity(archive.len());
-    let mut members = Vec::with_capacity(archive.len());
-    let mut total = 0u64;
-    for i in 0..archive.len() {
-        // Central directory entry, and the local header it points at.
-        let (name, header_start, method, declared, compressed, is_dir, is_symlink, mode, mtime) = {
-            let entry = archive
-                .by_index_raw(i)
-                .map_err(|e| format_err(e.to_string()))?;
-            let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-            (
-                name,
-                entry.header_start(),
-                entry.compression(),
-                entry.size(),
-                entry.compressed_size(),
-                entry.is_dir(),
-                entry.is_symlink(),
-                entry.unix_mode().unwrap_or(0),
-                zip_mtime(entry.last_modified()),
-            )
-        };
-        if let Some(why) = unsafe_path(&name) {
-            return Err(unsafe_member(&name, why.into()));
-        }
-        if !seen.insert(name.clone()) {
-            return Err(unsafe_member(&name, "duplicate member name".into()));
-        }
-        check_local_header(&mut raw, header_start, &name, method)
-            .map_err(|detail| unsafe_member(&name, detail))?;
-        if declared > limits.max_member_bytes {
-            return Err(unsafe_member(
-                &name,
-                format!(
-                    "declares {declared} bytes, more than the member limit of {}",
-                    limits.max_member_bytes
-                ),
-            ));
-        }
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| format_err(format!("{name}: {e}")))?;
-        let kind = if is_dir {
-            MemberKind::Dir
-        } else if is_symlink {
-            MemberKind::Symlink
-        } else {
-            MemberKind::File
-        };
-        let (size, sha, over) = hash_member(&mut entry, limits.max_member_bytes.min(declared))
-            .map_err(|e| unsafe_member(&name, format!("cannot decompress: {e}")))?;
-        if over {
-            return Err(unsafe_member(
-                &name,
-                "inflates beyond its declared size (a zip bomb)".into(),
-            ));
-        }
-        if size > limits.ratio_floor && size / compressed.max(1) > limits.max_ratio {
-            return Err(unsafe_member(
-                &name,
-                format!(
-                    "compression ratio {}:1 exceeds {}:1 (a zip bomb)",
-                    size / compressed.max(1),
-                    limits.max_ratio
-                ),
-            ));
-        }
-        total += size;
-        if total > limits.max_total_bytes {
-            return Err(unsafe_member(
-                &name,
-                format!("archive inflates beyond {} bytes", limits.max_total_bytes),
-            ));
-        }
-        let mut member = Member {
-            path: name.clone(),
-            kind,
-            size,
-            mode: mode & 0o7777,
-            mtime,
-            sha256: None,
-            link: None,
-        };
-        if kind == MemberKind::Symlink {
-            // A zip symlink's content is its target.
-            drop(entry);
-            let mut target = String::new();
-            archive
-                .by_index(i)
-                .map_err(|e| format_err(e.to_string()))?
-                .take(4096)
-                .read_to_string(&mut target)
-                .map_err(|e| unsafe_member(&name, format!("unreadable link target: {e}")))?;
-            if link_escapes(&name, &target) {
-                return Err(unsafe_member(
-                    &name,
-                    format!("symlink to `{target}` leaves the archive"),
-                ));
-            }
-            member.link = Some(target);
-        } else if kind == MemberKind::File {
-            member.sha256 = Some(sha);
-        }
-        members.push(member);
-    }
-    Ok(members)
-}
-
-/// Compare a local file header with its central directory entry.
-fn check_local_header(
-    raw: &mut File,
-    offset: u64,
-    name: &str,
-    method: zip::CompressionMethod,
-) -> Result<(), String> {
-    let mut fixed = [0u8; 30];
-    raw.seek(SeekFrom::Start(offset))
-        .and_then(|_| raw.read_exact(&mut fixed))
-        .map_err(|e| format!("local header unreadable: {e}"))?;
-    if fixed[..4] != [0x50, 0x4b, 0x03, 0x04] {
-        return Err("central directory points at no local header".into());
-    }
-    let local_method = u16::from_le_bytes([fixed[8], fixed[9]]);
-    let name_len = u16::from_le_bytes([fixed[26], fixed[27]]) as usize;
-    let mut local_name = vec![0u8; name_len];
-    raw.read_exact(&mut local_name)
-        .map_err(|e| format!("local header name unreadable: {e}"))?;
-    if local_name != name.as_bytes() && String::from_utf8_lossy(&local_name) != name {
-        return Err(format!(
-            "local header names `{}`, central directory names `{name}`",
-            String::from_utf8_lossy(&local_name)
-        ));
-    }
-    #[allow(deprecated)]
-    let central_method = method.to_u16();
-    if local_method != central_method {
-        return Err(format!(
-            "local header compression method {local_method} differs from central directory's {central_method}"
-        ));
-    }
-    Ok(())
-}
-
-/// Walk a tar stream.
-pub fn walk_tar(
-    path: &Path,
-    reader: impl Read,
-    compressed_size: Option<u64>,
-    limits: &WalkLimits,
-) -> Result<Vec<Member>, ArchiveError> {
-    let format_err = |detail: String| ArchiveError::Format {
-        path: path.to_path_buf(),
-        format: "tar",
-        detail,
-    };
-    let unsafe_member = |member: &str, detail: String| ArchiveError::Unsafe {
-        path: path.to_path_buf(),
-        member: member.to_string(),
-        detail,
-    };
-    let mut archive = tar::Archive::new(reader);
-    let mut seen = HashSet::new();
-    let mut members = Vec::new();
-    let mut total = 0u64;
-    for entry in archive.entries().map_err(|e| format_err(e.to_string()))? {
-        let mut entry = entry.map_err(|e| format_err(e.to_string()))?;
-        if members.len() >= limits.max_members {
-            return Err(format_err(format!(
-                "more than {} members",
-                limits.max_members
-            )));
-        }
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let header = entry.header();
-        let mode = header.mode().unwrap_or(0) & 0o7777;
-        let mtime = header.mtime().unwrap_or(0) as i64;
-        let declared = header.size().unwrap_or(0);
-        let etype = header.entry_type();
-        if etype.is_pax_global_extensions()
-            || etype.is_pax_local_extensions()
-            || etype.is_gnu_longname()
-            || etype.is_gnu_longlink()
-        {
-            continue;
-        }
-        if let Some(why) = unsafe_path(&name) {
-            return Err(unsafe_member(&name, why.into()));
-        }
-        let kind = if etype.is_file() || etype.is_contiguous() {
-            MemberKind::File
-        } else if etype.is_dir() {
-            MemberKind::Dir
-        } else if etype.is_symlink() {
-            MemberKind::Symlink
-        } else if etype.is_hard_link() {
-            MemberKind::Hardlink
-        } else {
-            return Err(unsafe_member(
-                &name,
-                format!("unsupported member type {:?}", etype.as_byte() as char),
-            ));
-        };
-        // A directory may legitimately repeat (`a/` then files in it); a file may not.
-        if kind != MemberKind::Dir && !seen.insert(name.trim_end_matches('/').to_string()) {
-            return Err(unsafe_member(&name, "duplicate member name".into()));
-        }
-        if declared > limits.max_member_bytes {
-            return Err(unsafe_member(
-                &name,
-                format!(
-                    "declares {declared} bytes, more than the member limit of {}",
-                    limits.max_member_bytes
-                ),
-            ));
-        }
-        let mut member = Member {
-            path: name.clone(),
-            kind,
-            size: declared,
-            mode,
-            mtime,
-            sha256: None,
-            link: None,
-        };
-        match kind {
-            MemberKind::File => {
-                let (size, sha, over) = hash_member(&mut entry, limits.max_member_bytes)
-                    .map_err(|e| unsafe_member(&name, format!("truncated or corrupt: {e}")))?;
-                if over {
-                    return Err(unsafe_member(&name, "member exceeds the size limit".into()));
-                }
-                if size != declared {
-                    return Err(unsafe_member(
-                        &name,
-                        format!("truncated: {size} of {declared} bytes"),
-                    ));
-                }
-                member.sha256 = Some(sha);
-                total += size;
-            }
-            MemberKind::Symlink | MemberKind::Hardlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
-                let escapes = if kind == MemberKind::Hardlink {
-                    // A hard link names another member by its path from the archive root.
-                    unsafe_path(&target).is_some()
-                } else {
-                    link_escapes(&name, &target)
-                };
-                if escapes {
-                    return Err(unsafe_member(
-                        &name,
-                        format!("link to `{target}` leaves the archive"),
-                    ));
-                }
-                member.link = Some(target);
-            }
-            MemberKind::Dir => {}
-        }
-        if total > limits.max_total_bytes {
-            return Err(unsafe_member(
-                &name,
-                format!("archive inflates beyond {} bytes", limits.max_total_bytes),
-            ));
-        }
-        if let Some(c) = compressed_size
-            && total > limits.ratio_floor
-            && total / c.max(1) > limits.max_ratio
-        {
-            return Err(unsafe_member(
-                &name,
-                format!(
-                    "compression ratio {}:1 exceeds {}:1 (a gzip bomb)",
-                    total / c.max(1),
-                    limits.max_ratio
-                ),
-            ));
-        }
-        members.push(member);
-    }
-    Ok(members)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-
-    fn zip_with(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
-        let tmp = tempfile::NamedTempFile::new().unwrap();
-        let mut w = zip::ZipWriter::new(tmp.reopen().unwrap());
-        for (name, data) in entries {
-            w.start_file(*name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            w.write_all(data).unwrap();
-        }
-        w.finish().unwrap();
-        tmp
-    }
-
-    #[test]
-    fn walks_a_zip_with_hashes() {
-        let z = zip_with(&[("a/b.py", b"print(1)\n"), ("c.txt", b"")]);
-        let m = walk(z.path(), &WalkLimits::default()).unwrap();
-        assert_eq!(m.len(), 2);
-        assert_eq!(m[0].path, "a/b.py");
-        assert_eq!(m[0].size, 9);
-        assert_eq!(
-            m[0].sha256.as_deref(),
-            Some(crate::digest::sha256(b"print(1)\n").hex().as_str())
-        );
-    }
-
-    #[test]
-    fn refuses_traversal_in_zip() {
-        let z = zip_with(&[("../evil.py", b"x")]);
-        let err = walk(z.path(), &WalkLimits::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("../evil.py") && err.contains("escapes"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn refuses_local_header_that_disagrees_with_central_directory() {
-        let z = zip_with(&[("pkg/a.py", b"x = 1\n")]);
-        let mut bytes = std::fs::read(z.path()).unwrap();
-        // The local header's name starts at byte 30; rename `pkg/a.py` to `pkg/b.py` there only.
-        assert_eq!(&bytes[30..38], b"pkg/a.py");
-        bytes[34] = b'b';
-        std::fs::write(z.path(), &bytes).unwrap();
-        let err = walk(z.path(), &WalkLimits::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("local header names `pkg/b.py`, central directory names `pkg/a.py`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn refuses_duplicate_members() {
-        let tmp = tempfile::NamedTempFile::new().unwrap();
-        {
-            let gz = flate2::write::GzEncoder::new(
-                tmp.reopen().unwrap(),
-                flate2::Compression::default(),
-            );
-            let mut b = tar::Builder::new(gz);
-            for body in [&b"one"[..], &b"two"[..]] {
-                let mut h = tar::Header::new_gnu();
-                h.set_size(3);
-                h.set_mode(0o644);
-                h.set_cksum();
-                b.append_data(&mut h, "pkg-1.0/setup.py", body).unwrap();
-            }
-            b.into_inner().unwrap().finish().unwrap();
-        }
-        let err = walk(tmp.path(), &WalkLimits::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("pkg-1.0/setup.py") && err.contains("duplicate"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn refuses_a_zip_bomb_by_ratio() {
-        let zeros = vec![0u8; 20 * 1024 * 1024];
-        let tmp = tempfile::NamedTempFile::new().unwrap();
-        let mut w = zip::ZipWriter::new(tmp.reopen().unwrap());
-        w.start_file(
-            "bomb",
-            zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated),
-        )
-        .unwrap();
-        w.write_all(&zeros).unwrap();
-        w.finish().unwrap();
-        let err = walk(tmp.path(), &WalkLimits::default())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("zip bomb"), "{err}");
-    }
-
-    #[test]
-    fn walks_tar_gz_and_refuses_escaping_symlink() {
-        let tmp = tempfile::NamedTempFile::new().unwrap();
-        {
-            let gz = flate2::write::GzEncoder::new(
-                tmp.reopen().unwrap(),
-                flate2::Compression::default(),
-            );
-            let mut b = tar::Builder::new(gz);
-            let mut h = tar::Header::new_gnu();
-            h.set_size(3);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, "pkg-1.0/a.rs", &b"abc"[..]).unwrap();
-            let mut l = tar::Header::new_gnu();
-            l.set_entry_type(tar::EntryType::Symlink);
-            l.set_size(0);
-            b.append_link(&mut l, "pkg-1.0/link", "../../etc/passwd")
-                .unwrap();
-            b.into_inner().unwrap().finish().unwrap();
-        }
-        let err = walk(tmp.path(), &WalkLimits::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("pkg-1.0/link") && err.contains("leaves the archive"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn link_escape_rules() {
-        assert!(!link_escapes("a/b/link", "../c"));
-        assert!(link_escapes("a/link", "../../c"));
-        assert!(link_escapes("link", "/etc/passwd"));
-        assert!(!link_escapes("a/link", "./b"));
-    }
-
-    #[test]
-    fn unsafe_paths() {
-        assert!(unsafe_path("/etc/passwd").is_some());
-        assert!(unsafe_path("a/../../b").is_some());
-        assert!(unsafe_path("C:\\x").is_some());
-        assert!(unsafe_path("a/b.py").is_none());
-    }
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
-        assert_eq!(
-            civil_from_days(days_from_civil(2026, 12, 31)),
-            (2026, 12, 31)
-        );
-    }
 }

@@ -207,10 +207,25 @@ pub fn provenance(m: &Manifest, source: &SourceInfo, run: &RunDetails) -> Value 
     })
 }
 
-/// A VSA for the second machine's comparison of two manifests.
+/// Whether two manifests record the same outputs with equal digests: the same paths, each with
+/// the same SHA-256, and at least one (a rebuild that produced nothing verified nothing).
+pub fn same_outputs(reference: &Manifest, local: &Manifest) -> bool {
+    let digests = |m: &Manifest| {
+        m.build
+            .outputs
+            .iter()
+            .map(|o| (o.path.clone(), o.sha256.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    !reference.build.outputs.is_empty() && digests(reference) == digests(local)
+}
+
+/// A VSA for the second machine's comparison of two manifests: `PASSED` only when the
+/// comparison found no difference and every output's digest is equal.
 #[allow(clippy::too_many_arguments)]
 pub fn vsa(
     reference: &Manifest,
+    local: &Manifest,
     reference_sha256: &str,
     local_sha256: &str,
     provenance_sha256: Option<&str>,
@@ -218,7 +233,7 @@ pub fn vsa(
     verifier_id: &str,
     time: &str,
 ) -> Value {
-    let passed = differences == 0;
+    let passed = differences == 0 && same_outputs(reference, local);
     let mut input = Vec::new();
     if let Some(p) = provenance_sha256 {
         input.push(json!({"uri": "maintainer provenance", "digest": {"sha256": p}}));

@@ -4,12 +4,19 @@
 //! [`Kind`] and a human detail (a unified text diff, a hex window, the two values of a field).
 //! Comparison is recursive, in the manner of diffoscope's comparators: the most specific
 //! comparator that recognises both inputs wins (tree, manifest, zip, tar, then bytes), and
-//! archives nested in archives are compared in turn. Every read is bounded: member contents are
-//! held in memory only up to [`DiffOptions::max_member_bytes`], text diffs give up after a
-//! deadline rather than go quadratic, and hostile archives are refused by the archive walker.
+//! archives nested in archives are compared in turn.
+//!
+//! Identical means identical bytes: two files are only ever called identical when their bytes
+//! are equal. When a comparator finds nothing to say about two files whose bytes differ, a
+//! [`Kind::Bytes`] difference names the first differing byte, so no structure repro does not
+//! model can hide a difference. Every read is bounded: archives are read by the walker's own
+//! parsers (hostile ones refused), every inflated byte of a comparison, nested archives
+//! included, is counted against one [`Budget`], nesting stops at [`DiffOptions::max_depth`],
+//! plain files are compared streaming, and only FIFO-free, device-free paths are opened.
 
 mod archive;
 mod bytes;
+mod manifest;
 mod tree;
 
 use std::fmt;
@@ -17,13 +24,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::archive::{ArchiveError, ArchiveFormat, WalkLimits};
+use crate::archive::{ArchiveError, ArchiveFormat, Budget, WalkLimits};
+use crate::manifest::ManifestError;
 
 pub use bytes::{hex_window, is_text, text_diff};
-pub(crate) use tree::{mode as tree_mode, mtime as tree_mtime, walk_tree};
 
 /// Version of the JSON document `repro diff --json` prints.
 pub const REPORT_SCHEMA: &str = "repro.diff/v1";
+
+/// Deepest nesting of archives followed (a Lambda zip holding a wheel holding a zip is 3).
+pub const MAX_NESTING: usize = 4;
 
 /// What kind of difference. Stable: JSON consumers key on these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -75,6 +85,29 @@ pub enum Kind {
     ResolvedRemoved,
     /// Manifest: a resolved artifact changed version or digest.
     ResolvedChanged,
+    /// Bytes before the first zip entry.
+    LeadingData,
+    /// Bytes after the zip end record, the gzip stream or the tar end-of-archive marker.
+    TrailingData,
+    /// Unused bytes between zip entries, or in a tar entry's padding.
+    Gap,
+    /// A local header that disagrees with its central directory entry, or a data descriptor.
+    LocalHeader,
+    /// An entry that only some readers see (past the end record's count, or a local header in
+    /// unused bytes).
+    HiddenEntry,
+    /// The zip end record (entry counts, disks, the central directory's place).
+    EndRecord,
+    /// The zip64 end record or locator.
+    Zip64,
+    /// The gzip members: how many, where they start.
+    GzipMember,
+    /// A gzip trailer (CRC-32, ISIZE) that does not match the content.
+    GzipTrailer,
+    /// Another rule of the archive format one side breaks (names, extra fields, entry types).
+    Structure,
+    /// Bytes that differ where no member, header or field explains the difference.
+    Bytes,
 }
 
 impl Kind {
@@ -134,8 +167,10 @@ pub struct DiffOptions {
     pub all_metadata: bool,
     /// Largest member held in memory for a content diff.
     pub max_member_bytes: u64,
-    /// Archive bounds.
+    /// Archive bounds (per archive).
     pub limits: WalkLimits,
+    /// Most bytes inflated by the whole comparison, nested archives included.
+    pub max_inflated: u64,
     /// Deepest archive nesting followed.
     pub max_depth: usize,
     /// Where the bytes of manifest A's outputs are (to descend into differing outputs).
@@ -151,7 +186,8 @@ impl Default for DiffOptions {
             all_metadata: false,
             max_member_bytes: 64 * 1024 * 1024,
             limits: WalkLimits::default(),
-            max_depth: 8,
+            max_inflated: crate::archive::MAX_TOTAL_BYTES,
+            max_depth: MAX_NESTING,
             root_a: None,
             root_b: None,
         }
@@ -161,7 +197,7 @@ impl Default for DiffOptions {
 /// Why a comparison could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
-    /// Reading failed.
+    /// Reading failed (or the path is a FIFO, a device or a socket).
     #[error("cannot read `{}`: {source}", path.display())]
     Io {
         /// The path.
@@ -173,13 +209,8 @@ pub enum DiffError {
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     /// A manifest is not one this version reads.
-    #[error("`{}`: {detail}", path.display())]
-    Manifest {
-        /// The manifest.
-        path: PathBuf,
-        /// What is wrong.
-        detail: String,
-    },
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
 }
 
 pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DiffError + '_ {
@@ -204,6 +235,21 @@ pub struct DiffReport {
     pub differences: Vec<Difference>,
 }
 
+/// One comparison's options and its shared inflation budget.
+pub(crate) struct Ctx<'a> {
+    pub options: &'a DiffOptions,
+    pub budget: Budget,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(options: &'a DiffOptions) -> Self {
+        Ctx {
+            options,
+            budget: Budget::new(options.max_inflated),
+        }
+    }
+}
+
 /// Compare `a` and `b` (manifests, archives, directories or files).
 pub fn diff(a: &Path, b: &Path, options: &DiffOptions) -> Result<DiffReport, DiffError> {
     let mut out = Vec::new();
@@ -214,7 +260,7 @@ pub fn diff(a: &Path, b: &Path, options: &DiffOptions) -> Result<DiffReport, Dif
     } else {
         String::new()
     };
-    compare(a, b, &label, options, 0, &mut out)?;
+    compare(a, b, &label, &Ctx::new(options), 0, &mut out)?;
     Ok(DiffReport {
         schema: REPORT_SCHEMA,
         a: a.to_path_buf(),
@@ -233,7 +279,7 @@ pub fn compare_paths(
     options: &DiffOptions,
     out: &mut Vec<Difference>,
 ) -> Result<(), DiffError> {
-    compare(a, b, loc, options, 0, out)
+    compare(a, b, loc, &Ctx::new(options), 0, out)
 }
 
 /// Join a location and a child name.
@@ -250,16 +296,15 @@ pub(crate) fn compare(
     a: &Path,
     b: &Path,
     loc: &str,
-    options: &DiffOptions,
+    ctx: &Ctx<'_>,
     depth: usize,
     out: &mut Vec<Difference>,
 ) -> Result<(), DiffError> {
-    let (ma, mb) = (
-        std::fs::symlink_metadata(a).map_err(io_error(a))?,
-        std::fs::symlink_metadata(b).map_err(io_error(b))?,
-    );
+    // FIFOs, devices and sockets are refused before anything opens them.
+    let ma = crate::fsio::check_file_or_dir(a).map_err(io_error(a))?;
+    let mb = crate::fsio::check_file_or_dir(b).map_err(io_error(b))?;
     if ma.is_dir() && mb.is_dir() {
-        return tree::compare_trees(a, b, loc, options, depth, out);
+        return tree::compare_trees(a, b, loc, ctx, depth, out);
     }
     if ma.is_dir() != mb.is_dir() {
         out.push(Difference::new(
@@ -274,56 +319,37 @@ pub(crate) fn compare(
         return Ok(());
     }
     if crate::manifest::is_manifest(a) && crate::manifest::is_manifest(b) {
-        return crate::manifest::diff_manifests(a, b, options, out);
+        return manifest::diff_manifests(a, b, ctx, out);
     }
-    // Identical bytes need no further look.
-    if ma.len() == mb.len() && same_bytes(a, b)? {
+    let first = bytes::first_difference(a, b).map_err(io_error(a))?;
+    let Some(at) = first else {
         return Ok(());
-    }
-    if depth < options.max_depth {
+    };
+    let before = out.len();
+    let mut compared = false;
+    if depth < ctx.options.max_depth {
         let fa = ArchiveFormat::sniff(a).map_err(io_error(a))?;
         let fb = ArchiveFormat::sniff(b).map_err(io_error(b))?;
         match (fa, fb) {
             (Some(ArchiveFormat::Zip), Some(ArchiveFormat::Zip)) => {
-                return archive::compare_zips(a, b, loc, options, depth, out);
+                archive::compare_zips(a, b, loc, ctx, depth, out)?;
+                compared = true;
             }
             (Some(x), Some(y)) if x != ArchiveFormat::Zip && y != ArchiveFormat::Zip => {
-                return archive::compare_tars(a, b, x, y, loc, options, depth, out);
+                archive::compare_tars(a, b, x, y, loc, ctx, depth, out)?;
+                compared = true;
             }
             _ => {}
         }
     }
-    let da = std::fs::read(a).map_err(io_error(a))?;
-    let db = std::fs::read(b).map_err(io_error(b))?;
-    out.push(bytes::content_difference(loc, &da, &db, options));
+    if !compared {
+        out.push(bytes::file_difference(loc, a, b, ctx.options).map_err(io_error(a))?);
+    } else if out.len() == before {
+        // The archives differ, yet no member, header or field says how: never call them
+        // identical.
+        out.push(bytes::unexplained(loc, a, b, at).map_err(io_error(a))?);
+    }
     Ok(())
-}
-
-/// Whether two files of equal length hold the same bytes: a comparison that stops at the first
-/// difference, cheaper than hashing both. The same inode is trivially identical; large files are
-/// compared as two halves in parallel (each half read with positioned reads).
-fn same_bytes(a: &Path, b: &Path) -> Result<bool, DiffError> {
-    use std::os::unix::fs::MetadataExt;
-    let fa = std::fs::File::open(a).map_err(io_error(a))?;
-    let fb = std::fs::File::open(b).map_err(io_error(b))?;
-    let (ma, mb) = (
-        fa.metadata().map_err(io_error(a))?,
-        fb.metadata().map_err(io_error(b))?,
-    );
-    if ma.dev() == mb.dev() && ma.ino() == mb.ino() {
-        return Ok(true);
-    }
-    let len = ma.len();
-    const SPLIT_ABOVE: u64 = 4 << 20;
-    if len < SPLIT_ABOVE {
-        return bytes::streams_equal(fa, fb, len).map_err(io_error(a));
-    }
-    let mid = len / 2;
-    let (first, second) = rayon::join(
-        || bytes::ranges_equal(&fa, &fb, 0, mid),
-        || bytes::ranges_equal(&fa, &fb, mid, len),
-    );
-    Ok(first.map_err(io_error(a))? && second.map_err(io_error(a))?)
 }
 
 #[cfg(test)]
@@ -331,9 +357,9 @@ mod tests {
     use super::*;
 
     /// Files above the split size are compared in two halves: a difference in either half, or
-    /// in the very last byte, must be seen.
+    /// in the very last byte, must be seen, at its offset.
     #[test]
-    fn same_bytes_sees_a_difference_in_either_half() {
+    fn first_difference_sees_a_difference_in_either_half() {
         let dir = tempfile::tempdir().unwrap();
         let len = 5 << 20;
         let base: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
@@ -344,11 +370,21 @@ mod tests {
             other[at] ^= 1;
             let b = dir.path().join(format!("b{at}"));
             std::fs::write(&b, &other).unwrap();
-            assert!(!same_bytes(&a, &b).unwrap(), "byte {at} flipped");
+            assert_eq!(
+                bytes::first_difference(&a, &b).unwrap(),
+                Some(at as u64),
+                "byte {at} flipped"
+            );
         }
         let copy = dir.path().join("copy");
         std::fs::write(&copy, &base).unwrap();
-        assert!(same_bytes(&a, &copy).unwrap());
-        assert!(same_bytes(&a, &a).unwrap());
+        assert_eq!(bytes::first_difference(&a, &copy).unwrap(), None);
+        assert_eq!(bytes::first_difference(&a, &a).unwrap(), None);
+        let longer = dir.path().join("longer");
+        std::fs::write(&longer, [&base[..], b"x"].concat()).unwrap();
+        assert_eq!(
+            bytes::first_difference(&a, &longer).unwrap(),
+            Some(len as u64)
+        );
     }
 }

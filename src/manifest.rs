@@ -13,8 +13,35 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{ArchiveFormat, Member, MemberKind, WalkLimits};
-use crate::diff::{DiffError, DiffOptions, Difference, Kind};
+use crate::archive::{ArchiveError, ArchiveFormat, Member, WalkLimits};
+
+/// Largest manifest read: one records every member of every output, nested archives included;
+/// 256 MiB holds over a million members.
+pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Why a manifest could not be read or an output described.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Reading failed.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The path.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not a manifest this version reads.
+    #[error("`{}`: {detail}", path.display())]
+    Invalid {
+        /// The manifest.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// An output archive could not be walked.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
 
 /// The manifest schema this version writes and reads.
 pub const SCHEMA: &str = "repro.manifest/v1";
@@ -131,9 +158,14 @@ impl Manifest {
     }
 
     /// Load and validate a manifest.
-    pub fn load(path: &Path) -> Result<Manifest, DiffError> {
-        let bytes = std::fs::read(path).map_err(crate::diff::io_error(path))?;
-        let err = |detail: String| DiffError::Manifest {
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let bytes = crate::fsio::read_capped(path, MAX_MANIFEST_BYTES).map_err(|source| {
+            ManifestError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        let err = |detail: String| ManifestError::Invalid {
             path: path.to_path_buf(),
             detail,
         };
@@ -164,7 +196,7 @@ impl Manifest {
 /// Whether `path` looks like a repro manifest (JSON naming a `repro.manifest` schema).
 pub fn is_manifest(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(f) = std::fs::File::open(path) else {
+    let Ok(f) = crate::fsio::open_regular(path) else {
         return false;
     };
     let mut head = String::new();
@@ -173,10 +205,18 @@ pub fn is_manifest(path: &Path) -> bool {
 }
 
 /// Describe an output: a file, an archive (with its members), or a tree (with its entries).
-pub fn describe_output(path: &Path, given: &str, limits: &WalkLimits) -> Result<Output, DiffError> {
-    let meta = std::fs::symlink_metadata(path).map_err(crate::diff::io_error(path))?;
+pub fn describe_output(
+    path: &Path,
+    given: &str,
+    limits: &WalkLimits,
+) -> Result<Output, ManifestError> {
+    let io = |source| ManifestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = crate::fsio::check_file_or_dir(path).map_err(io)?;
     if meta.is_dir() {
-        let members = tree_members(path)?;
+        let members = crate::archive::dir::members(path)?;
         let listing = serde_json::to_vec(&members).expect("members serialize");
         return Ok(Output {
             path: given.to_string(),
@@ -186,11 +226,9 @@ pub fn describe_output(path: &Path, given: &str, limits: &WalkLimits) -> Result<
             members,
         });
     }
-    let f = std::fs::File::open(path).map_err(crate::diff::io_error(path))?;
-    let d = crate::digest::hash_reader(f, &[]).map_err(crate::diff::io_error(path))?;
-    let archive = ArchiveFormat::sniff(path)
-        .map_err(crate::diff::io_error(path))?
-        .is_some();
+    let f = crate::fsio::open_regular(path).map_err(io)?;
+    let d = crate::digest::hash_reader(f, &[]).map_err(io)?;
+    let archive = ArchiveFormat::sniff(path).map_err(io)?.is_some();
     let members = if archive {
         crate::archive::walk(path, limits)?
     } else {
@@ -203,268 +241,4 @@ pub fn describe_output(path: &Path, given: &str, limits: &WalkLimits) -> Result<
         sha256: d.sha256,
         members,
     })
-}
-
-fn tree_members(root: &Path) -> Result<Vec<Member>, DiffError> {
-    let mut out = Vec::new();
-    for (rel, path, meta) in crate::diff::walk_tree(root)? {
-        let (kind, sha256, link, size) = if meta.file_type().is_symlink() {
-            let target = std::fs::read_link(&path).map_err(crate::diff::io_error(&path))?;
-            (
-                MemberKind::Symlink,
-                None,
-                Some(target.to_string_lossy().into_owned()),
-                0,
-            )
-        } else if meta.is_dir() {
-            (MemberKind::Dir, None, None, 0)
-        } else {
-            let f = std::fs::File::open(&path).map_err(crate::diff::io_error(&path))?;
-            let d = crate::digest::hash_reader(f, &[]).map_err(crate::diff::io_error(&path))?;
-            (MemberKind::File, Some(d.sha256), None, d.size)
-        };
-        out.push(Member {
-            path: rel,
-            kind,
-            size,
-            mode: crate::diff::tree_mode(&meta),
-            mtime: crate::diff::tree_mtime(&meta),
-            sha256,
-            link,
-        });
-    }
-    Ok(out)
-}
-
-fn map_diff(
-    kind: Kind,
-    what: &str,
-    a: &BTreeMap<String, String>,
-    b: &BTreeMap<String, String>,
-    out: &mut Vec<Difference>,
-) {
-    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    for k in keys {
-        let (x, y) = (a.get(k), b.get(k));
-        if x != y {
-            out.push(Difference::new(
-                format!("{what}.{k}"),
-                kind,
-                format!(
-                    "`{}` in A, `{}` in B",
-                    x.map_or("(unset)", String::as_str),
-                    y.map_or("(unset)", String::as_str)
-                ),
-            ));
-        }
-    }
-}
-
-/// Compare two manifests: every section, then the outputs member by member (descending into
-/// the real bytes when `--root-a`/`--root-b` say where they are).
-pub fn diff_manifests(
-    a: &Path,
-    b: &Path,
-    options: &DiffOptions,
-    out: &mut Vec<Difference>,
-) -> Result<(), DiffError> {
-    let (ma, mb) = (Manifest::load(a)?, Manifest::load(b)?);
-    if ma.build_id == mb.build_id {
-        return Ok(());
-    }
-    let (x, y) = (&ma.build, &mb.build);
-    map_diff(Kind::Tool, "tool", &x.tool, &y.tool, out);
-    if x.target != y.target {
-        out.push(Difference::new(
-            "target",
-            Kind::Target,
-            format!("`{}` in A, `{}` in B", x.target, y.target),
-        ));
-    }
-    if x.source_date_epoch != y.source_date_epoch {
-        out.push(Difference::new(
-            "source_date_epoch",
-            Kind::Environment,
-            format!("{} in A, {} in B", x.source_date_epoch, y.source_date_epoch),
-        ));
-    }
-    map_diff(
-        Kind::Environment,
-        "environment",
-        &x.environment,
-        &y.environment,
-        out,
-    );
-    map_diff(
-        Kind::Toolchain,
-        "toolchains",
-        &x.toolchains,
-        &y.toolchains,
-        out,
-    );
-    let inputs = |m: &Build| {
-        m.inputs
-            .iter()
-            .map(|i| (i.path.clone(), i.sha256.clone()))
-            .collect::<BTreeMap<_, _>>()
-    };
-    map_diff(Kind::Input, "inputs", &inputs(x), &inputs(y), out);
-    if x.command != y.command {
-        out.push(Difference::new(
-            "command",
-            Kind::Command,
-            format!(
-                "`{}` in A, `{}` in B",
-                x.command.join(" "),
-                y.command.join(" ")
-            ),
-        ));
-    }
-    let key = |r: &Resolved| (r.ecosystem.clone(), r.name.clone(), r.filename.clone());
-    let ra: BTreeMap<_, _> = x.resolved.iter().map(|r| (key(r), r)).collect();
-    let rb: BTreeMap<_, _> = y.resolved.iter().map(|r| (key(r), r)).collect();
-    for (k, r) in &ra {
-        match rb.get(k) {
-            None => out.push(Difference::new(
-                format!("resolved/{}/{}", k.0, k.2),
-                Kind::ResolvedRemoved,
-                format!("{}=={} ({}) only in A", r.name, r.version, r.filename),
-            )),
-            Some(s) if s != r => out.push(Difference::new(
-                format!("resolved/{}/{}", k.0, k.2),
-                Kind::ResolvedChanged,
-                format!(
-                    "{}=={} sha256:{} in A, {}=={} sha256:{} in B",
-                    r.name, r.version, r.sha256, s.name, s.version, s.sha256
-                ),
-            )),
-            _ => {}
-        }
-    }
-    for (k, r) in rb.iter().filter(|(k, _)| !ra.contains_key(*k)) {
-        out.push(Difference::new(
-            format!("resolved/{}/{}", k.0, k.2),
-            Kind::ResolvedAdded,
-            format!("{}=={} ({}) only in B", r.name, r.version, r.filename),
-        ));
-    }
-    let oa: BTreeMap<&str, &Output> = x.outputs.iter().map(|o| (o.path.as_str(), o)).collect();
-    let ob: BTreeMap<&str, &Output> = y.outputs.iter().map(|o| (o.path.as_str(), o)).collect();
-    for (p, o) in &oa {
-        let Some(q) = ob.get(p) else {
-            out.push(Difference::new(
-                *p,
-                Kind::Removed,
-                format!("output only in A ({} bytes)", o.size),
-            ));
-            continue;
-        };
-        if o.sha256 == q.sha256 && o.members == q.members {
-            continue;
-        }
-        // With the bytes at hand, compare them for real (text diffs, nested archives).
-        if let (Some(ra), Some(rb)) = (&options.root_a, &options.root_b) {
-            let (fa, fb) = (ra.join(p), rb.join(p));
-            if fa.exists() && fb.exists() {
-                crate::diff::compare(&fa, &fb, p, options, 0, out)?;
-                continue;
-            }
-        }
-        member_diff(p, o, q, out);
-    }
-    for (p, o) in ob.iter().filter(|(p, _)| !oa.contains_key(*p)) {
-        out.push(Difference::new(
-            *p,
-            Kind::Added,
-            format!("output only in B ({} bytes)", o.size),
-        ));
-    }
-    Ok(())
-}
-
-/// Differences between two recorded outputs, from their member lists alone.
-fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
-    let into = o.kind != "tree";
-    let join = |name: &str| crate::diff::join(p, name, into);
-    let ia: BTreeMap<&str, &Member> = o.members.iter().map(|m| (m.path.as_str(), m)).collect();
-    let ib: BTreeMap<&str, &Member> = q.members.iter().map(|m| (m.path.as_str(), m)).collect();
-    let before = out.len();
-    let order_a: Vec<&str> = o
-        .members
-        .iter()
-        .map(|m| m.path.as_str())
-        .filter(|n| ib.contains_key(n))
-        .collect();
-    let order_b: Vec<&str> = q
-        .members
-        .iter()
-        .map(|m| m.path.as_str())
-        .filter(|n| ia.contains_key(n))
-        .collect();
-    if order_a != order_b {
-        out.push(Difference::new(
-            p,
-            Kind::Order,
-            "same members, different order",
-        ));
-    }
-    for (n, m) in &ia {
-        match ib.get(n) {
-            None => out.push(Difference::new(
-                join(n),
-                Kind::Removed,
-                format!("only in A ({} bytes)", m.size),
-            )),
-            Some(k) => {
-                if m.sha256 != k.sha256 || m.size != k.size {
-                    out.push(Difference::new(
-                        join(n),
-                        Kind::Content,
-                        format!(
-                            "content differs ({} → {} bytes); pass --root-a/--root-b to see the bytes",
-                            m.size, k.size
-                        ),
-                    ));
-                }
-                if m.mode != k.mode {
-                    out.push(Difference::new(
-                        join(n),
-                        Kind::Mode,
-                        format!("mode {:o} in A, {:o} in B", m.mode, k.mode),
-                    ));
-                }
-                if m.mtime != k.mtime {
-                    out.push(Difference::new(
-                        join(n),
-                        Kind::Mtime,
-                        format!("mtime {} in A, {} in B", m.mtime, k.mtime),
-                    ));
-                }
-                if m.link != k.link {
-                    out.push(Difference::new(
-                        join(n),
-                        Kind::LinkTarget,
-                        "link target differs",
-                    ));
-                }
-            }
-        }
-    }
-    for (n, m) in ib.iter().filter(|(n, _)| !ia.contains_key(*n)) {
-        out.push(Difference::new(
-            join(n),
-            Kind::Added,
-            format!("only in B ({} bytes)", m.size),
-        ));
-    }
-    if out.len() == before {
-        out.push(Difference::new(
-            p,
-            Kind::Content,
-            format!(
-                "bytes differ (sha256 {} → {}) with the same members: archive headers differ",
-                o.sha256, q.sha256
-            ),
-        ));
-    }
 }

@@ -132,11 +132,14 @@ pub fn run(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
 
 /// Write the verification summary of comparing manifest A (the maintainer's) with B (ours).
 fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Result<(), String> {
-    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let read = |p: &std::path::Path| {
+        crate::fsio::read_capped(p, crate::manifest::MAX_MANIFEST_BYTES)
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
     let (a, b) = (read(&args.a)?, read(&args.b)?);
     let reference = crate::manifest::Manifest::load(&args.a)
         .map_err(|e| format!("--attest compares two manifests: {e}"))?;
-    crate::manifest::Manifest::load(&args.b)
+    let local = crate::manifest::Manifest::load(&args.b)
         .map_err(|e| format!("--attest compares two manifests: {e}"))?;
     let provenance = match &args.provenance {
         Some(p) => Some(crate::digest::sha256(&read(p)?).hex()),
@@ -148,6 +151,7 @@ fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Resul
         .unwrap_or(0);
     let statement = crate::attest::vsa(
         &reference,
+        &local,
         &crate::digest::sha256(&a).hex(),
         &crate::digest::sha256(&b).hex(),
         provenance.as_deref(),

@@ -89,7 +89,7 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
                 ProblemKind::BadName => "file name is not a SHA-256 digest".to_string(),
                 ProblemKind::RecordMismatch { detail } => detail.clone(),
                 ProblemKind::Unreadable { detail } => format!("unreadable: {detail}"),
-                ProblemKind::Archive { detail } => detail.clone(),
+                ProblemKind::Archive { detail, .. } => detail.clone(),
             };
             let _ = writeln!(
                 out,

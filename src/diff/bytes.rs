@@ -1,7 +1,9 @@
-//! Content differences: a unified diff for text, a hex window for binaries.
+//! Content differences: a unified diff for text, a hex window for binaries, and the first
+//! differing byte of two files found streaming.
 
 use std::fmt::Write as _;
 use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::diff::{DiffOptions, Difference, Kind};
@@ -50,30 +52,63 @@ pub fn hex_window(a: &[u8], b: &[u8]) -> String {
         .position(|(x, y)| x != y)
         .unwrap_or(a.len().min(b.len()));
     let start = first.saturating_sub(16) & !15;
+    let end_a = (start + 48).min(a.len());
+    let end_b = (start + 48).min(b.len());
+    hex_rows(
+        &a[start.min(a.len())..end_a],
+        &b[start.min(b.len())..end_b],
+        start as u64,
+        first as u64,
+        (a.len() as u64, b.len() as u64),
+    )
+}
+
+/// Rows of hex for windows of A and B that start at byte `start` of each.
+fn hex_rows(wa: &[u8], wb: &[u8], start: u64, first: u64, (la, lb): (u64, u64)) -> String {
     let row = |data: &[u8], off: usize| -> String {
-        let end = (off + 16).min(data.len());
         if off >= data.len() {
             return String::from("(end)");
         }
-        data[off..end]
+        data[off..(off + 16).min(data.len())]
             .iter()
             .map(|x| format!("{x:02x}"))
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let mut out = format!(
-        "first difference at byte {first} (A {} bytes, B {} bytes)\n",
-        a.len(),
-        b.len()
-    );
-    for off in (start..start + 48).step_by(16) {
-        if off >= a.len() && off >= b.len() {
+    let mut out = format!("first difference at byte {first} (A {la} bytes, B {lb} bytes)\n");
+    for off in (0..48).step_by(16) {
+        if off >= wa.len() && off >= wb.len() {
             break;
         }
-        let _ = writeln!(out, "{off:08x}  A: {}", row(a, off));
-        let _ = writeln!(out, "{off:08x}  B: {}", row(b, off));
+        let at = start + off as u64;
+        let _ = writeln!(out, "{at:08x}  A: {}", row(wa, off));
+        let _ = writeln!(out, "{at:08x}  B: {}", row(wb, off));
     }
     out
+}
+
+/// A hex window of two files around byte `first`, read with positioned reads.
+fn file_hex_window(
+    fa: &std::fs::File,
+    fb: &std::fs::File,
+    first: u64,
+    lens: (u64, u64),
+) -> std::io::Result<String> {
+    use std::os::unix::fs::FileExt;
+    let start = first.saturating_sub(16) & !15;
+    let read = |f: &std::fs::File, len: u64| -> std::io::Result<Vec<u8>> {
+        let n = len.saturating_sub(start).min(48) as usize;
+        let mut buf = vec![0u8; n];
+        f.read_exact_at(&mut buf, start)?;
+        Ok(buf)
+    };
+    Ok(hex_rows(
+        &read(fa, lens.0)?,
+        &read(fb, lens.1)?,
+        start,
+        first,
+        lens,
+    ))
 }
 
 /// The difference between two contents.
@@ -127,14 +162,14 @@ pub(crate) fn streams_equal(
     }
 }
 
-/// Whether the byte ranges `start..end` of two files are equal (positioned reads, so two
-/// threads can compare different ranges of the same open files).
-pub(crate) fn ranges_equal(
+/// The first offset in `start..end` where two files differ (positioned reads, so two threads
+/// can scan different ranges of the same open files).
+fn first_in_range(
     a: &std::fs::File,
     b: &std::fs::File,
     start: u64,
     end: u64,
-) -> std::io::Result<bool> {
+) -> std::io::Result<Option<u64>> {
     use std::os::unix::fs::FileExt;
     const CHUNK: u64 = 256 * 1024;
     let (mut ba, mut bb) = (vec![0u8; CHUNK as usize], vec![0u8; CHUNK as usize]);
@@ -143,12 +178,89 @@ pub(crate) fn ranges_equal(
         let n = (end - at).min(CHUNK) as usize;
         a.read_exact_at(&mut ba[..n], at)?;
         b.read_exact_at(&mut bb[..n], at)?;
-        if ba[..n] != bb[..n] {
-            return Ok(false);
+        if let Some(i) = ba[..n].iter().zip(&bb[..n]).position(|(x, y)| x != y) {
+            return Ok(Some(at + i as u64));
         }
         at += n as u64;
     }
-    Ok(true)
+    Ok(None)
+}
+
+/// The first byte at which two regular files differ (`None` when their bytes are equal),
+/// streaming with fixed buffers: memory does not grow with the files. The same inode is
+/// trivially equal; large files of equal length are scanned as two halves in parallel.
+pub(crate) fn first_difference(a: &Path, b: &Path) -> std::io::Result<Option<u64>> {
+    use std::os::unix::fs::MetadataExt;
+    let fa = crate::fsio::open_regular(a)?;
+    let fb = crate::fsio::open_regular(b)?;
+    let (ma, mb) = (fa.metadata()?, fb.metadata()?);
+    if ma.dev() == mb.dev() && ma.ino() == mb.ino() {
+        return Ok(None);
+    }
+    let (la, lb) = (ma.len(), mb.len());
+    let common = la.min(lb);
+    const SPLIT_ABOVE: u64 = 4 << 20;
+    let found = if la == lb && la >= SPLIT_ABOVE {
+        let mid = la / 2;
+        let (first, second) = rayon::join(
+            || first_in_range(&fa, &fb, 0, mid),
+            || first_in_range(&fa, &fb, mid, la),
+        );
+        first?.or(second?)
+    } else {
+        first_in_range(&fa, &fb, 0, common)?
+    };
+    Ok(found.or((la != lb).then_some(common)))
+}
+
+/// The difference between two plain files (not archives): a text diff or hex window when both
+/// are small enough to hold, else a hex window read around the first differing byte.
+pub(crate) fn file_difference(
+    loc: &str,
+    a: &Path,
+    b: &Path,
+    options: &DiffOptions,
+) -> std::io::Result<Difference> {
+    let fa = crate::fsio::open_regular(a)?;
+    let fb = crate::fsio::open_regular(b)?;
+    let (la, lb) = (fa.metadata()?.len(), fb.metadata()?.len());
+    if la.max(lb) <= MAX_TEXT_BYTES as u64 {
+        let mut da = Vec::with_capacity(la as usize);
+        let mut db = Vec::with_capacity(lb as usize);
+        (&fa).take(MAX_TEXT_BYTES as u64).read_to_end(&mut da)?;
+        (&fb).take(MAX_TEXT_BYTES as u64).read_to_end(&mut db)?;
+        return Ok(content_difference(loc, &da, &db, options));
+    }
+    let first = first_difference(a, b)?.unwrap_or(la.min(lb));
+    Ok(Difference::new(
+        loc,
+        Kind::Content,
+        format!("content differs ({la} → {lb} bytes; first difference at byte {first})"),
+    )
+    .with_detail(Some(file_hex_window(&fa, &fb, first, (la, lb))?)))
+}
+
+/// The difference between two archives whose bytes differ where their members, headers and
+/// fields do not: named by the first differing byte.
+pub(crate) fn unexplained(
+    loc: &str,
+    a: &Path,
+    b: &Path,
+    first: u64,
+) -> std::io::Result<Difference> {
+    let fa = crate::fsio::open_regular(a)?;
+    let fb = crate::fsio::open_regular(b)?;
+    let lens = (fa.metadata()?.len(), fb.metadata()?.len());
+    Ok(Difference::new(
+        loc,
+        Kind::Bytes,
+        format!(
+            "bytes differ from byte {first} on ({} → {} bytes), where no member, header or \
+             field explains it",
+            lens.0, lens.1
+        ),
+    )
+    .with_detail(Some(file_hex_window(&fa, &fb, first, lens)?)))
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

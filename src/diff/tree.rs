@@ -5,43 +5,17 @@ use std::collections::BTreeMap;
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
+use crate::archive::dir::{mode, mtime};
 use crate::diff::bytes::preview;
-use crate::diff::{DiffError, DiffOptions, Difference, Kind, compare, io_error, join};
+use crate::diff::{Ctx, DiffError, Difference, Kind, compare, join};
 
 struct Entry {
     path: PathBuf,
     meta: Metadata,
 }
 
-/// Every entry under `root` (not following links), in file-name order, with its `/`-separated
-/// relative path and its own metadata.
-pub(crate) fn walk_tree(root: &Path) -> Result<Vec<(String, PathBuf, Metadata)>, DiffError> {
-    let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .min_depth(1)
-        .sort_by_file_name()
-    {
-        let e = e.map_err(|e| DiffError::Io {
-            path: e.path().unwrap_or(root).to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("file system loop")),
-        })?;
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .expect("under root")
-            .to_string_lossy()
-            .replace('\\', "/");
-        let meta = e.path().symlink_metadata().map_err(io_error(e.path()))?;
-        out.push((rel, e.path().to_path_buf(), meta));
-    }
-    Ok(out)
-}
-
 fn list(root: &Path) -> Result<BTreeMap<String, Entry>, DiffError> {
-    Ok(walk_tree(root)?
+    Ok(crate::archive::dir::walk_dir(root)?
         .into_iter()
         .map(|(rel, path, meta)| (rel, Entry { path, meta }))
         .collect())
@@ -60,40 +34,39 @@ fn kind(m: &Metadata) -> &'static str {
     }
 }
 
-#[cfg(unix)]
-pub(crate) fn mode(m: &Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    m.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-fn mode(_: &Metadata) -> u32 {
-    0
-}
-
-pub(crate) fn mtime(m: &Metadata) -> i64 {
-    m.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// Compare two directory trees.
 pub fn compare_trees(
     a: &Path,
     b: &Path,
     loc: &str,
-    options: &DiffOptions,
+    ctx: &Ctx<'_>,
     depth: usize,
     out: &mut Vec<Difference>,
 ) -> Result<(), DiffError> {
+    let options = ctx.options;
     let (ta, tb) = (list(a)?, list(b)?);
+    // FIFOs, devices and sockets are neither opened nor compared: refuse the trees.
+    if let Some((rel, e)) = ta
+        .iter()
+        .chain(tb.iter())
+        .find(|(_, e)| kind(&e.meta) == "special file")
+    {
+        return Err(DiffError::Io {
+            path: e.path.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "`{rel}` is {}: repro compares regular files, directories and links only",
+                    crate::fsio::describe_type(&e.meta.file_type())
+                ),
+            ),
+        });
+    }
     let read_preview = |e: &Entry| -> Option<String> {
         if !e.meta.is_file() || e.meta.len() > options.max_member_bytes {
             return None;
         }
-        std::fs::read(&e.path)
+        crate::fsio::read_capped(&e.path, options.max_member_bytes)
             .ok()
             .map(|d| preview(&d, options.max_lines))
     };
@@ -166,7 +139,7 @@ pub fn compare_trees(
             }
         }
         if x.meta.is_file() {
-            compare(&x.path, &y.path, &here, options, depth, out)?;
+            compare(&x.path, &y.path, &here, ctx, depth, out)?;
         }
     }
     if !dir_mtimes.is_empty() {

@@ -41,8 +41,11 @@ pub enum ProblemKind {
         /// Why.
         detail: String,
     },
-    /// The archive is malformed or unsafe (deep only).
+    /// The archive is malformed or unsafe (deep only), or is not the format its file names say.
     Archive {
+        /// The rule it breaks (absent for a malformed archive).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule: Option<crate::archive::Rule>,
         /// Why, naming the member.
         detail: String,
     },
@@ -198,15 +201,44 @@ fn check_one(
     if !deep {
         return Ok(());
     }
-    let is_archive = ArchiveFormat::sniff(&path)
-        .map_err(|e| ProblemKind::Unreadable {
-            detail: e.to_string(),
-        })?
-        .is_some();
-    if !is_archive {
+    let format = ArchiveFormat::sniff(&path).map_err(|e| ProblemKind::Unreadable {
+        detail: e.to_string(),
+    })?;
+    // What the object was published as decides what it must be: a `.whl` that is not a zip is
+    // refused, not skipped as "not an archive".
+    let expected = record.as_ref().and_then(|r| {
+        r.filenames.iter().find_map(|f| {
+            let f = f.to_ascii_lowercase();
+            if f.ends_with(".whl") || f.ends_with(".zip") || f.ends_with(".egg") {
+                Some((ArchiveFormat::Zip, f))
+            } else if f.ends_with(".tar.gz") || f.ends_with(".tgz") || f.ends_with(".crate") {
+                Some((ArchiveFormat::TarGz, f))
+            } else if f.ends_with(".tar") {
+                Some((ArchiveFormat::Tar, f))
+            } else {
+                None
+            }
+        })
+    });
+    if let Some((want, name)) = &expected
+        && format != Some(*want)
+    {
+        return Err(ProblemKind::Archive {
+            rule: None,
+            detail: format!(
+                "published as `{name}`, but its bytes are {}",
+                match format {
+                    Some(f) => format!("a {f:?} archive").to_lowercase(),
+                    None => "not an archive".to_string(),
+                }
+            ),
+        });
+    }
+    if format.is_none() {
         return Ok(());
     }
     let walked = archive::walk(&path, limits).map_err(|e| ProblemKind::Archive {
+        rule: e.rule(),
         detail: e.to_string().replace(&path.display().to_string(), name),
     })?;
     archives.fetch_add(1, Ordering::Relaxed);
@@ -220,11 +252,9 @@ fn check_one(
     });
     if record.members.as_ref() != Some(&walked) {
         record.members = Some(walked);
-        store
-            .write_record(&record)
-            .map_err(|e| ProblemKind::Unreadable {
-                detail: e.to_string(),
-            })?;
+        // The member index is a cache: a store that cannot be written (read-only media, another
+        // user's store) keeps its objects' verdicts.
+        let _ = store.write_record(&record);
     }
     Ok(())
 }

@@ -359,7 +359,7 @@ fn gzip_and_tar_header_fields_are_named() {
         "{summaries:?}"
     );
     assert!(
-        summaries.contains(&"gzip FNAME  in A, pkg.tar in B"),
+        summaries.contains(&"gzip FNAME (none) in A, pkg.tar in B"),
         "{summaries:?}"
     );
     assert!(

@@ -1,0 +1,302 @@
+//! Two build manifests: every section, then the outputs, member by member from the manifests
+//! alone, or byte by byte when `--root-a`/`--root-b` say where the outputs are.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::archive::Member;
+use crate::diff::{Ctx, DiffError, Difference, Kind, compare, io_error};
+use crate::manifest::{Build, Manifest, Output, Resolved};
+
+/// Whether the output recorded as `o` is at `path`, and holds the bytes the manifest records;
+/// a difference says so otherwise.
+fn at_root(
+    path: &Path,
+    o: &Output,
+    side: &str,
+    flag: &str,
+    p: &str,
+    out: &mut Vec<Difference>,
+) -> Result<bool, DiffError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            out.push(Difference::new(
+                p,
+                Kind::Content,
+                format!("the output is not under {flag} (`{}`)", path.display()),
+            ));
+            return Ok(false);
+        }
+        Err(e) => return Err(io_error(path)(e)),
+    };
+    let actual = if meta.is_dir() {
+        let members = crate::archive::dir::members(path)?;
+        crate::digest::sha256(&serde_json::to_vec(&members).expect("members serialize")).hex()
+    } else {
+        let f = crate::fsio::open_regular(path).map_err(io_error(path))?;
+        crate::digest::hash_reader(f, &[])
+            .map_err(io_error(path))?
+            .sha256
+    };
+    if actual != o.sha256 {
+        out.push(Difference::new(
+            p,
+            Kind::Content,
+            format!(
+                "the bytes under {flag} are not what manifest {side} records (sha256 {} recorded, {actual} found)",
+                o.sha256
+            ),
+        ));
+    }
+    Ok(true)
+}
+
+fn map_diff(
+    kind: Kind,
+    what: &str,
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+    out: &mut Vec<Difference>,
+) {
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for k in keys {
+        let (x, y) = (a.get(k), b.get(k));
+        if x != y {
+            out.push(Difference::new(
+                format!("{what}.{k}"),
+                kind,
+                format!(
+                    "`{}` in A, `{}` in B",
+                    x.map_or("(unset)", String::as_str),
+                    y.map_or("(unset)", String::as_str)
+                ),
+            ));
+        }
+    }
+}
+
+/// Compare two manifests: every section, then the outputs member by member (descending into
+/// the real bytes when `--root-a`/`--root-b` say where they are).
+pub fn diff_manifests(
+    a: &Path,
+    b: &Path,
+    ctx: &Ctx<'_>,
+    out: &mut Vec<Difference>,
+) -> Result<(), DiffError> {
+    let (ma, mb) = (Manifest::load(a)?, Manifest::load(b)?);
+    let roots = match (&ctx.options.root_a, &ctx.options.root_b) {
+        (Some(ra), Some(rb)) => Some((ra.as_path(), rb.as_path())),
+        _ => None,
+    };
+    if ma.build_id == mb.build_id && roots.is_none() {
+        return Ok(());
+    }
+    let (x, y) = (&ma.build, &mb.build);
+    map_diff(Kind::Tool, "tool", &x.tool, &y.tool, out);
+    if x.target != y.target {
+        out.push(Difference::new(
+            "target",
+            Kind::Target,
+            format!("`{}` in A, `{}` in B", x.target, y.target),
+        ));
+    }
+    if x.source_date_epoch != y.source_date_epoch {
+        out.push(Difference::new(
+            "source_date_epoch",
+            Kind::Environment,
+            format!("{} in A, {} in B", x.source_date_epoch, y.source_date_epoch),
+        ));
+    }
+    map_diff(
+        Kind::Environment,
+        "environment",
+        &x.environment,
+        &y.environment,
+        out,
+    );
+    map_diff(
+        Kind::Toolchain,
+        "toolchains",
+        &x.toolchains,
+        &y.toolchains,
+        out,
+    );
+    let inputs = |m: &Build| {
+        m.inputs
+            .iter()
+            .map(|i| (i.path.clone(), i.sha256.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    map_diff(Kind::Input, "inputs", &inputs(x), &inputs(y), out);
+    if x.command != y.command {
+        out.push(Difference::new(
+            "command",
+            Kind::Command,
+            format!(
+                "`{}` in A, `{}` in B",
+                x.command.join(" "),
+                y.command.join(" ")
+            ),
+        ));
+    }
+    let key = |r: &Resolved| (r.ecosystem.clone(), r.name.clone(), r.filename.clone());
+    let ra: BTreeMap<_, _> = x.resolved.iter().map(|r| (key(r), r)).collect();
+    let rb: BTreeMap<_, _> = y.resolved.iter().map(|r| (key(r), r)).collect();
+    for (k, r) in &ra {
+        match rb.get(k) {
+            None => out.push(Difference::new(
+                format!("resolved/{}/{}", k.0, k.2),
+                Kind::ResolvedRemoved,
+                format!("{}=={} ({}) only in A", r.name, r.version, r.filename),
+            )),
+            Some(s) if s != r => out.push(Difference::new(
+                format!("resolved/{}/{}", k.0, k.2),
+                Kind::ResolvedChanged,
+                format!(
+                    "{}=={} sha256:{} in A, {}=={} sha256:{} in B",
+                    r.name, r.version, r.sha256, s.name, s.version, s.sha256
+                ),
+            )),
+            _ => {}
+        }
+    }
+    for (k, r) in rb.iter().filter(|(k, _)| !ra.contains_key(*k)) {
+        out.push(Difference::new(
+            format!("resolved/{}/{}", k.0, k.2),
+            Kind::ResolvedAdded,
+            format!("{}=={} ({}) only in B", r.name, r.version, r.filename),
+        ));
+    }
+    let oa: BTreeMap<&str, &Output> = x.outputs.iter().map(|o| (o.path.as_str(), o)).collect();
+    let ob: BTreeMap<&str, &Output> = y.outputs.iter().map(|o| (o.path.as_str(), o)).collect();
+    for (p, o) in &oa {
+        let Some(q) = ob.get(p) else {
+            out.push(Difference::new(
+                *p,
+                Kind::Removed,
+                format!("output only in A ({} bytes)", o.size),
+            ));
+            continue;
+        };
+        // With the bytes at hand, the bytes decide: each must be what its manifest records,
+        // and the two are compared for real (nested archives, every byte).
+        if let Some((ra, rb)) = roots {
+            if let Some(why) = crate::archive::unsafe_path(p) {
+                return Err(DiffError::Io {
+                    path: a.to_path_buf(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("the output path `{p}` is unsafe to look up under a root: {why}"),
+                    ),
+                });
+            }
+            let (fa, fb) = (ra.join(p), rb.join(p));
+            let present_a = at_root(&fa, o, "A", "--root-a", p, out)?;
+            let present_b = at_root(&fb, q, "B", "--root-b", p, out)?;
+            if present_a && present_b {
+                compare(&fa, &fb, p, ctx, 0, out)?;
+            }
+            continue;
+        }
+        if o.sha256 == q.sha256 && o.members == q.members {
+            continue;
+        }
+        member_diff(p, o, q, out);
+    }
+    for (p, o) in ob.iter().filter(|(p, _)| !oa.contains_key(*p)) {
+        out.push(Difference::new(
+            *p,
+            Kind::Added,
+            format!("output only in B ({} bytes)", o.size),
+        ));
+    }
+    Ok(())
+}
+
+/// Differences between two recorded outputs, from their member lists alone.
+fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
+    let into = o.kind != "tree";
+    let join = |name: &str| crate::diff::join(p, name, into);
+    let ia: BTreeMap<&str, &Member> = o.members.iter().map(|m| (m.path.as_str(), m)).collect();
+    let ib: BTreeMap<&str, &Member> = q.members.iter().map(|m| (m.path.as_str(), m)).collect();
+    let before = out.len();
+    let order_a: Vec<&str> = o
+        .members
+        .iter()
+        .map(|m| m.path.as_str())
+        .filter(|n| ib.contains_key(n))
+        .collect();
+    let order_b: Vec<&str> = q
+        .members
+        .iter()
+        .map(|m| m.path.as_str())
+        .filter(|n| ia.contains_key(n))
+        .collect();
+    if order_a != order_b {
+        out.push(Difference::new(
+            p,
+            Kind::Order,
+            "same members, different order",
+        ));
+    }
+    for (n, m) in &ia {
+        match ib.get(n) {
+            None => out.push(Difference::new(
+                join(n),
+                Kind::Removed,
+                format!("only in A ({} bytes)", m.size),
+            )),
+            Some(k) => {
+                if m.sha256 != k.sha256 || m.size != k.size {
+                    out.push(Difference::new(
+                        join(n),
+                        Kind::Content,
+                        format!(
+                            "content differs ({} → {} bytes); pass --root-a/--root-b to see the bytes",
+                            m.size, k.size
+                        ),
+                    ));
+                }
+                if m.mode != k.mode {
+                    out.push(Difference::new(
+                        join(n),
+                        Kind::Mode,
+                        format!("mode {:o} in A, {:o} in B", m.mode, k.mode),
+                    ));
+                }
+                if m.mtime != k.mtime {
+                    out.push(Difference::new(
+                        join(n),
+                        Kind::Mtime,
+                        format!("mtime {} in A, {} in B", m.mtime, k.mtime),
+                    ));
+                }
+                if m.link != k.link {
+                    out.push(Difference::new(
+                        join(n),
+                        Kind::LinkTarget,
+                        "link target differs",
+                    ));
+                }
+            }
+        }
+    }
+    for (n, m) in ib.iter().filter(|(n, _)| !ia.contains_key(*n)) {
+        out.push(Difference::new(
+            join(n),
+            Kind::Added,
+            format!("only in B ({} bytes)", m.size),
+        ));
+    }
+    if out.len() == before {
+        out.push(Difference::new(
+            p,
+            Kind::Content,
+            format!(
+                "bytes differ (sha256 {} → {}) with the same members: archive headers differ",
+                o.sha256, q.sha256
+            ),
+        ));
+    }
+}
