@@ -1,4 +1,6 @@
-//! `repro diff` on a large wheel pair: identical, and with one member changed.
+//! `repro diff` on a large wheel pair: identical, and with one member changed; and on a pair of
+//! 100,000-member zips whose members all differ (every member's content is read and diffed, so
+//! the cost must grow linearly with the members, not quadratically).
 //!
 //! Uses the botocore wheel (15 MB, ~2,000 members) from `$REPRO_BENCH_STORE` (default
 //! `target/bench-store`, filled by `benches/compare.sh`) when present, else a synthetic
@@ -96,5 +98,35 @@ fn bench_diff(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_diff);
+/// A zip of `n` tiny text members, each holding `VALUE = i + k`.
+fn many_members(path: &Path, n: usize, k: usize) {
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .last_modified_time(zip::DateTime::from_date_and_time(2024, 1, 1, 0, 0, 0).unwrap());
+    for i in 0..n {
+        w.start_file(format!("pkg/m{i:06}.py"), opts).unwrap();
+        w.write_all(format!("VALUE = {}\n", i + k).as_bytes())
+            .unwrap();
+    }
+    w.finish().unwrap();
+}
+
+fn bench_all_members_differ(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
+    many_members(&a, 100_000, 0);
+    many_members(&b, 100_000, 1);
+    let options = DiffOptions::default();
+    let mut group = c.benchmark_group("diff");
+    group.sample_size(10);
+    group.bench_function("100k-members-all-differ", |bench| {
+        bench.iter(|| {
+            let r = diff(&a, &b, &options).unwrap();
+            assert_eq!(r.differences.len(), 100_000);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_diff, bench_all_members_differ);
 criterion_main!(benches);

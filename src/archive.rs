@@ -787,3 +787,415 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
         d,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_with(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        let mut w = ::zip::ZipWriter::new(tmp.reopen().unwrap());
+        for (name, data) in entries {
+            w.start_file(*name, ::zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap();
+        tmp
+    }
+
+    /// A tar header block: `name`, type flag, size, with a valid checksum.
+    pub(crate) fn block(name: &str, typeflag: u8, size: u64) -> Vec<u8> {
+        let mut h = vec![0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[108..116].copy_from_slice(b"0000000\0");
+        h[116..124].copy_from_slice(b"0000000\0");
+        h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+        h[136..148].copy_from_slice(b"00000000000\0");
+        h[156] = typeflag;
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u64 = h.iter().map(|&b| b as u64).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        h
+    }
+
+    /// A tar entry: header and padded data.
+    pub(crate) fn entry(name: &str, typeflag: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = block(name, typeflag, data.len() as u64);
+        out.extend(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
+    fn walk_bytes(tar: &[u8], limits: &WalkLimits) -> Result<Vec<Member>, ArchiveError> {
+        walk_tar(Path::new("t.tar"), tar, limits, |_| None)
+    }
+
+    fn end(mut tar: Vec<u8>) -> Vec<u8> {
+        tar.extend([0u8; 1024]);
+        tar
+    }
+
+    #[test]
+    fn walks_a_zip_with_hashes() {
+        let z = zip_with(&[("a/b.py", b"print(1)\n"), ("c.txt", b"")]);
+        let m = walk(z.path(), &WalkLimits::default()).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].path, "a/b.py");
+        assert_eq!(m[0].size, 9);
+        assert_eq!(
+            m[0].sha256.as_deref(),
+            Some(crate::digest::sha256(b"print(1)\n").hex().as_str())
+        );
+    }
+
+    #[test]
+    fn refuses_traversal_in_zip() {
+        let z = zip_with(&[("../evil.py", b"x")]);
+        let err = walk(z.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("../evil.py") && err.contains("escapes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_local_header_that_disagrees_with_central_directory() {
+        let z = zip_with(&[("pkg/a.py", b"x = 1\n")]);
+        let mut bytes = std::fs::read(z.path()).unwrap();
+        // The local header's name starts at byte 30; rename `pkg/a.py` to `pkg/b.py` there only.
+        assert_eq!(&bytes[30..38], b"pkg/a.py");
+        bytes[34] = b'b';
+        std::fs::write(z.path(), &bytes).unwrap();
+        let err = walk(z.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the local header names `pkg/b.py`, the central directory `pkg/a.py`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_zip_bomb_by_ratio() {
+        let zeros = vec![0u8; 20 * 1024 * 1024];
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        let mut w = ::zip::ZipWriter::new(tmp.reopen().unwrap());
+        w.start_file(
+            "bomb",
+            ::zip::write::SimpleFileOptions::default()
+                .compression_method(::zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+        w.write_all(&zeros).unwrap();
+        w.finish().unwrap();
+        let err = walk(tmp.path(), &WalkLimits::default()).unwrap_err();
+        assert_eq!(err.rule(), Some(Rule::Bomb), "{err}");
+    }
+
+    #[test]
+    fn member_limit_at_the_limit_and_one_past_it() {
+        let z = zip_with(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+        let at = WalkLimits {
+            max_members: 3,
+            ..WalkLimits::default()
+        };
+        assert!(walk(z.path(), &at).is_ok());
+        let below = WalkLimits {
+            max_members: 2,
+            ..WalkLimits::default()
+        };
+        let err = walk(z.path(), &below).unwrap_err().to_string();
+        assert!(err.contains("more than 2 members"), "{err}");
+        let tar = end([
+            entry("a", b'0', b"1"),
+            entry("b", b'0', b"2"),
+            entry("c", b'0', b"3"),
+        ]
+        .concat());
+        assert!(walk_bytes(&tar, &at).is_ok());
+        let err = walk_bytes(&tar, &below).unwrap_err().to_string();
+        assert!(err.contains("more than 2 members"), "{err}");
+    }
+
+    #[test]
+    fn gnu_long_names_at_the_cap_and_one_past_it() {
+        let limits = WalkLimits::default();
+        // The long name's data ends in a NUL, as GNU tar writes it.
+        let name = "d/".to_string() + &"x".repeat(tar::MAX_LONG_NAME as usize - 3);
+        let at = end([
+            entry("././@LongLink", b'L', format!("{name}\0").as_bytes()),
+            entry("short", b'0', b"data"),
+        ]
+        .concat());
+        let m = walk_bytes(&at, &limits).unwrap();
+        assert_eq!(m[0].path, name);
+        let over = end([
+            entry("././@LongLink", b'L', format!("{name}x\0").as_bytes()),
+            entry("short", b'0', b"data"),
+        ]
+        .concat());
+        let err = walk_bytes(&over, &limits).unwrap_err().to_string();
+        assert!(err.contains("more than the limit of 65536"), "{err}");
+    }
+
+    #[test]
+    fn pax_headers_at_the_cap_and_one_past_it() {
+        let limits = WalkLimits::default();
+        let record = |len: usize| {
+            // "<n> comment=<padding>\n" of exactly `len` bytes.
+            let digits = len.to_string().len();
+            let pad = len - digits - " comment=\n".len();
+            format!("{len} comment={}\n", "p".repeat(pad))
+        };
+        let at = end([
+            entry(
+                "PaxHeaders/a",
+                b'x',
+                record(tar::MAX_PAX_HEADER as usize).as_bytes(),
+            ),
+            entry("a", b'0', b"data"),
+        ]
+        .concat());
+        assert!(walk_bytes(&at, &limits).is_ok());
+        let over = end([
+            entry(
+                "PaxHeaders/a",
+                b'x',
+                record(tar::MAX_PAX_HEADER as usize + 1).as_bytes(),
+            ),
+            entry("a", b'0', b"data"),
+        ]
+        .concat());
+        let err = walk_bytes(&over, &limits).unwrap_err().to_string();
+        assert!(err.contains("more than the limit of 1048576"), "{err}");
+    }
+
+    #[test]
+    fn extension_bytes_in_all_at_the_cap_and_one_past_it() {
+        let limits = WalkLimits::default();
+        let per = tar::MAX_PAX_HEADER as usize;
+        let n = (tar::MAX_EXTENSION_BYTES as usize) / per;
+        let record = |len: usize| {
+            let digits = len.to_string().len();
+            format!(
+                "{len} comment={}\n",
+                "p".repeat(len - digits - " comment=\n".len())
+            )
+        };
+        let mut tar = Vec::new();
+        for i in 0..n {
+            tar.extend(entry("PaxHeaders/f", b'x', record(per).as_bytes()));
+            tar.extend(entry(&format!("f{i}"), b'0', b""));
+        }
+        assert!(walk_bytes(&end(tar.clone()), &limits).is_ok());
+        // One byte more: a one-byte long name.
+        tar.extend(entry("././@LongLink", b'L', b"g"));
+        tar.extend(entry("g", b'0', b""));
+        let err = walk_bytes(&end(tar), &limits).unwrap_err().to_string();
+        assert!(err.contains("extension headers"), "{err}");
+    }
+
+    #[test]
+    fn zip_link_targets_at_the_cap_and_one_past_it() {
+        for (len, ok) in [
+            (MAX_LINK_TARGET as usize, true),
+            (MAX_LINK_TARGET as usize + 1, false),
+        ] {
+            let tmp = tempfile::NamedTempFile::new().unwrap();
+            let mut w = ::zip::ZipWriter::new(tmp.reopen().unwrap());
+            let target = "a/".repeat(len / 2) + if len % 2 == 1 { "b" } else { "" };
+            w.add_symlink("link", &target, ::zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.finish().unwrap();
+            let res = walk(tmp.path(), &WalkLimits::default());
+            assert_eq!(res.is_ok(), ok, "{len}: {res:?}");
+        }
+    }
+
+    #[test]
+    fn budget_at_the_limit_and_one_past_it() {
+        let b = Budget::new(100);
+        b.spend(100).unwrap();
+        let err = b.spend(1).unwrap_err();
+        assert!(
+            err.to_string().contains("more than 100 bytes inflated"),
+            "{err}"
+        );
+    }
+
+    /// A sparse file whose end record claims a central directory one byte over the cap: refused
+    /// before anything is read.
+    #[test]
+    fn central_directory_cap_one_past_it() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        let size = zip::MAX_CENTRAL_DIRECTORY + 1;
+        let mut eocd = b"PK\x05\x06\0\0\0\0\x01\0\x01\0".to_vec();
+        eocd.extend((size as u32).to_le_bytes());
+        eocd.extend(0u32.to_le_bytes());
+        eocd.extend(0u16.to_le_bytes());
+        let f = tmp.reopen().unwrap();
+        f.set_len(size).unwrap();
+        use std::os::unix::fs::FileExt;
+        f.write_all_at(&eocd, size).unwrap();
+        let err = walk(tmp.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than the limit of 134217728"), "{err}");
+    }
+
+    #[test]
+    fn tar_data_after_the_end_is_refused_and_zero_padding_is_not() {
+        let limits = WalkLimits::default();
+        let body = entry("a", b'0', b"data");
+        let mut padded = end(body.clone());
+        padded.extend([0u8; 8192]);
+        assert!(walk_bytes(&padded, &limits).is_ok());
+        let mut hidden = end(body);
+        hidden.extend(entry("../../evil", b'0', b"x"));
+        let err = walk_bytes(&hidden, &limits).unwrap_err();
+        assert_eq!(err.rule(), Some(Rule::TrailingData), "{err}");
+    }
+
+    #[test]
+    fn a_second_gzip_member_is_read_and_refused() {
+        let gz = |data: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let mut bytes = gz(&entry("pkg/a.py", b'0', b"x"));
+        bytes.extend(gz(&end(entry("../../../evil", b'0', b"y"))));
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), &bytes).unwrap();
+        let err = walk(tmp.path(), &WalkLimits::default()).unwrap_err();
+        assert_eq!(err.rule(), Some(Rule::GzipMembers), "{err}");
+    }
+
+    #[test]
+    fn zip64_end_record_cap_one_past_it() {
+        // A zip64 end record claiming one byte more than the cap, before its locator and a
+        // classic end record: refused before the record is read.
+        let size = zip::MAX_ZIP64_END_RECORD + 1;
+        let mut rec = b"PK\x06\x06".to_vec();
+        rec.extend((size - 12).to_le_bytes());
+        rec.resize(size as usize, 0);
+        let mut bytes = rec;
+        let mut loc = b"PK\x06\x07".to_vec();
+        loc.extend(0u32.to_le_bytes());
+        loc.extend(0u64.to_le_bytes());
+        loc.extend(1u32.to_le_bytes());
+        bytes.extend(loc);
+        bytes.extend(b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\0\0");
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), &bytes).unwrap();
+        let err = walk(tmp.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than the limit of 65536"), "{err}");
+    }
+
+    #[test]
+    fn member_size_at_the_limit_and_one_past_it() {
+        let z = zip_with(&[("a", &[7u8; 100])]);
+        let at = WalkLimits {
+            max_member_bytes: 100,
+            ..WalkLimits::default()
+        };
+        assert!(walk(z.path(), &at).is_ok());
+        let below = WalkLimits {
+            max_member_bytes: 99,
+            ..WalkLimits::default()
+        };
+        assert_eq!(walk(z.path(), &below).unwrap_err().rule(), Some(Rule::Bomb));
+        let tar = end(entry("a", b'0', &[7u8; 100]));
+        assert!(walk_bytes(&tar, &at).is_ok());
+        assert_eq!(
+            walk_bytes(&tar, &below).unwrap_err().rule(),
+            Some(Rule::Bomb)
+        );
+    }
+
+    #[test]
+    fn compression_ratio_at_the_limit_and_one_past_it() {
+        // 4,096 zeros deflate to a handful of bytes: find the ratio, then set the limit at it.
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        let mut w = ::zip::ZipWriter::new(tmp.reopen().unwrap());
+        w.start_file(
+            "zeros",
+            ::zip::write::SimpleFileOptions::default()
+                .compression_method(::zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+        w.write_all(&[0u8; 4096]).unwrap();
+        w.finish().unwrap();
+        let file = crate::fsio::open_regular(tmp.path()).unwrap();
+        let layout = zip::ZipLayout::parse(tmp.path(), &file, &WalkLimits::default()).unwrap();
+        let ratio = 4096 / layout.entries[0].central.compressed;
+        let at = WalkLimits {
+            ratio_floor: 0,
+            max_ratio: ratio,
+            ..WalkLimits::default()
+        };
+        assert!(walk(tmp.path(), &at).is_ok());
+        let below = WalkLimits {
+            max_ratio: ratio - 1,
+            ..at
+        };
+        assert_eq!(
+            walk(tmp.path(), &below).unwrap_err().rule(),
+            Some(Rule::Bomb)
+        );
+    }
+
+    #[test]
+    fn gzip_header_strings_at_the_cap_and_one_past_it() {
+        let gz = |name_len: usize| {
+            let mut out = vec![0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3];
+            out.extend(std::iter::repeat_n(b'n', name_len));
+            out.push(0);
+            let mut e = flate2::write::DeflateEncoder::new(out, flate2::Compression::default());
+            let data = end(entry("a", b'0', b"x"));
+            e.write_all(&data).unwrap();
+            let mut out = e.finish().unwrap();
+            out.extend(crc32fast::hash(&data).to_le_bytes());
+            out.extend((data.len() as u32).to_le_bytes());
+            out
+        };
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), gz(gzip::MAX_HEADER_STRING)).unwrap();
+        assert!(walk(tmp.path(), &WalkLimits::default()).is_ok());
+        std::fs::write(tmp.path(), gz(gzip::MAX_HEADER_STRING + 1)).unwrap();
+        let err = walk(tmp.path(), &WalkLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("longer than 65536 bytes"), "{err}");
+    }
+
+    #[test]
+    fn tar_contents_at_the_memory_bound_and_one_past_it() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            tmp.path(),
+            end([entry("a", b'0', &[1u8; 600]), entry("b", b'0', &[2u8; 400])].concat()),
+        )
+        .unwrap();
+        let limits = WalkLimits::default();
+        let budget = Budget::new(1 << 20);
+        let wanted = ["a", "b"].into_iter().collect();
+        let all =
+            tar::TarLayout::contents(tmp.path(), false, &limits, &budget, &wanted, 1 << 20, 1000)
+                .unwrap();
+        assert_eq!(all.len(), 2);
+        let fewer =
+            tar::TarLayout::contents(tmp.path(), false, &limits, &budget, &wanted, 1 << 20, 999)
+                .unwrap();
+        assert_eq!(fewer.len(), 1);
+    }
+}

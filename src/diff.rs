@@ -387,4 +387,67 @@ mod tests {
             Some(len as u64)
         );
     }
+
+    fn zip_of(path: &Path, entries: &[(&str, &[u8])]) {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        for (name, data) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap();
+    }
+
+    /// Every inflated byte of a comparison counts against one budget: at the budget the
+    /// comparison completes, one byte less and it is refused.
+    #[test]
+    fn inflation_budget_at_the_cap_and_one_past_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
+        zip_of(&a, &[("m", &[1u8; 1024])]);
+        zip_of(&b, &[("m", &[2u8; 1024])]);
+        // Both members are inflated once to show their content: 2,048 bytes.
+        let at = DiffOptions {
+            max_inflated: 2048,
+            ..DiffOptions::default()
+        };
+        assert!(!diff(&a, &b, &at).unwrap().identical);
+        let below = DiffOptions {
+            max_inflated: 2047,
+            ..DiffOptions::default()
+        };
+        let err = diff(&a, &b, &below).unwrap_err().to_string();
+        assert!(
+            err.contains("more than 2047 bytes inflated in all"),
+            "{err}"
+        );
+    }
+
+    /// Archives nested deeper than the comparison follows are still never called identical.
+    #[test]
+    fn nesting_past_the_depth_limit_is_compared_as_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sides = Vec::new();
+        for (side, byte) in [("a", b'1'), ("b", b'2')] {
+            let mut inner = dir.path().join(format!("{side}0.zip"));
+            zip_of(&inner, &[("leaf.txt", &[byte])]);
+            for level in 1..=MAX_NESTING + 2 {
+                let outer = dir.path().join(format!("{side}{level}.zip"));
+                let bytes = std::fs::read(&inner).unwrap();
+                zip_of(&outer, &[("inner.zip", &bytes)]);
+                inner = outer;
+            }
+            sides.push(inner);
+        }
+        let report = diff(&sides[0], &sides[1], &DiffOptions::default()).unwrap();
+        assert!(!report.identical);
+        let deepest = report
+            .differences
+            .iter()
+            .map(|d| d.location.matches("!/").count())
+            .max()
+            .unwrap();
+        assert!(deepest < MAX_NESTING, "{:?}", report.differences);
+    }
 }

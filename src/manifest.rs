@@ -242,3 +242,17 @@ pub fn describe_output(
         members,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest one byte over the cap is refused from its size, before it is read.
+    #[test]
+    fn manifests_at_the_cap_plus_one_are_refused() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        tmp.as_file().set_len(MAX_MANIFEST_BYTES + 1).unwrap();
+        let err = Manifest::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("larger than the limit of 268435456"), "{err}");
+    }
+}

@@ -293,6 +293,27 @@ mod tests {
         assert_eq!(check(&looped).unwrap_err().1, Rule::LinkEscape);
     }
 
+    /// A chain of links, each pointing at the next: `MAX_LINK_HOPS` hops resolve, one more is
+    /// a loop.
+    #[test]
+    fn link_hops_at_the_limit_and_one_past_it() {
+        let chain = |n: usize| -> Vec<Member> {
+            let mut v = vec![m("target", File, None)];
+            let names: Vec<String> = (0..=n).map(|i| format!("l{i}")).collect();
+            for i in 0..n {
+                v.push(m(&names[i], Symlink, Some(&names[i + 1])));
+            }
+            v.push(m(&names[n], Symlink, Some("target")));
+            v
+        };
+        // l0 -> l1 -> … -> lN -> target: resolving l0 follows N further links.
+        assert!(check(&chain(MAX_LINK_HOPS)).is_ok());
+        assert_eq!(
+            check(&chain(MAX_LINK_HOPS + 1)).unwrap_err().1,
+            Rule::LinkEscape
+        );
+    }
+
     #[test]
     fn duplicates_and_conflicts() {
         let dup = [m("a.py", File, None), m("./a.py", File, None)];
