@@ -130,8 +130,12 @@ pub fn verify(
             let problem = result.err()?;
             let record = store.record(name);
             let quarantined = if options.repair
-                && matches!(problem, ProblemKind::Corrupt { .. } | ProblemKind::BadName)
-            {
+                && matches!(
+                    problem,
+                    ProblemKind::Corrupt { .. }
+                        | ProblemKind::BadName
+                        | ProblemKind::Archive { .. }
+                ) {
                 store.quarantine(name).ok().map(|p| p.display().to_string())
             } else {
                 None

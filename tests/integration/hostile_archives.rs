@@ -462,4 +462,27 @@ fn store_verify_deep_sees_what_real_extractors_see() {
         }
     }
     assert!(rows.is_empty(), "{}", table(&rows, cases.len()));
+
+    // `--repair` moves every refused archive to quarantine and leaves the others in place.
+    let out = repro()
+        .args(["store", "verify", "--deep", "--repair", "--store"])
+        .arg(&store)
+        .output()
+        .expect("run repro");
+    assert_eq!(out.status.code(), Some(1));
+    for case in &cases {
+        let sha = &objects[&case.name];
+        let quarantined = store.join("v1/quarantine").join(sha).exists();
+        let present = store
+            .join("v1/objects/sha256")
+            .join(&sha[..2])
+            .join(sha)
+            .exists();
+        assert_eq!(
+            (quarantined, present),
+            (case.expect == "refuse", case.expect != "refuse"),
+            "{}: quarantined {quarantined}, still in objects {present}",
+            case.name
+        );
+    }
 }
