@@ -105,6 +105,7 @@ codes! {
     VersionConflict = "version-conflict", Warning, "a package is pinned at one version across the tree";
     SdistOnly = "sdist-only", Warning, "a package has a wheel: an sdist needs build dependencies the lock does not pin";
     IncludeOutsideTree = "include-outside-tree", Warning, "`-r`/`-c` includes stay inside the checked tree";
+    UnsafeFileName = "unsafe-file-name", Error, "every artifact file name a lock records is a plain file name (no `/`, `\\`, leading `.` or control character)";
 }
 
 impl fmt::Display for Code {
@@ -180,6 +181,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::Orphans,
     &rules::SdistOnly,
     &rules::Includes,
+    &rules::FileNames,
     &inputs::InputConsistency,
     &rules::WorkspaceVersions,
 ];

@@ -94,6 +94,12 @@ pub enum Outcome {
         /// Bytes the lock or index said to expect, when it said.
         expected_bytes: Option<u64>,
     },
+    /// The store holds the object, but its bytes changed after admission: nothing is handed
+    /// out from it until `store verify --repair` sets it aside.
+    Corrupt {
+        /// SHA-256 of the store's bytes now.
+        actual: String,
+    },
     /// Could not be fetched (missing offline, network error, not on the index).
     Failed {
         /// Why.
@@ -148,9 +154,9 @@ impl FetchReport {
             .sum()
     }
 
-    /// Any digest mismatch.
+    /// Any digest mismatch (of a download, or of the store's own copy).
     pub fn has_mismatch(&self) -> bool {
-        self.count(|o| matches!(o, Outcome::Mismatch { .. })) > 0
+        self.count(|o| matches!(o, Outcome::Mismatch { .. } | Outcome::Corrupt { .. })) > 0
     }
 
     /// Any failure other than a mismatch.
@@ -343,14 +349,37 @@ fn plan(
                     let rec = (allowed.algorithm() == HashAlgorithm::Sha256)
                         .then(|| store.record(&allowed.hex()))
                         .flatten();
-                    match rec.and_then(|r| r.filenames.iter().next().cloned()) {
+                    // A record lists the names its bytes were published under; only one that
+                    // names this package and version is taken.
+                    let name = rec.and_then(|r| {
+                        r.filenames
+                            .iter()
+                            .find(|f| {
+                                crate::resolve::unfit_file_name(f, pkg.name.as_str(), &version)
+                                    .is_none()
+                            })
+                            .cloned()
+                    });
+                    match name {
                         Some(name) => candidates.push((name, None, allowed.clone(), None)),
-                        None if matches!(selector, Selector::All) => errors.push(PlanError {
-                            package: pkg.display_name.clone(),
-                            version: version.clone(),
-                            location: pkg.location.clone(),
-                            reason: format!("{allowed} is not in the store (offline)"),
-                        }),
+                        None if matches!(selector, Selector::All)
+                            || store.has_object(&allowed.hex()) =>
+                        {
+                            errors.push(PlanError {
+                                package: pkg.display_name.clone(),
+                                version: version.clone(),
+                                location: pkg.location.clone(),
+                                reason: if store.has_object(&allowed.hex()) {
+                                    format!(
+                                        "{allowed} is in the store but has no record naming it (a \
+                                         fetch was interrupted): fetch once online to restore its \
+                                         file name"
+                                    )
+                                } else {
+                                    format!("{allowed} is not in the store (offline)")
+                                },
+                            })
+                        }
                         None => {}
                     }
                 }
@@ -420,8 +449,41 @@ fn run_job(
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Outcome {
     let hex = job.expected.hex();
-    if job.expected.algorithm() == HashAlgorithm::Sha256 && store.contains(&hex) {
-        return Outcome::Present;
+    if let Some(why) = (!job.filename.is_empty())
+        .then(|| crate::fsio::unsafe_file_name(&job.filename))
+        .flatten()
+    {
+        return Outcome::Failed {
+            reason: format!("refusing the file name `{}`: {why}", job.filename),
+        };
+    }
+    if job.expected.algorithm() == HashAlgorithm::Sha256 && store.has_object(&hex) {
+        // "Already in the store" is a claim about bytes: prove it, and mend a record lost to a
+        // crash between the object's rename and its record's write.
+        return match store.confirm(&hex) {
+            Ok(d) => match store.read_record(&hex) {
+                Ok(Some(_)) => Outcome::Present,
+                Ok(None) => {
+                    let prov = Provenance {
+                        filename: job.filename.clone(),
+                        origin: "record rebuilt by fetch".into(),
+                    };
+                    match store.note(&d, &prov) {
+                        Ok(()) => Outcome::Present,
+                        Err(e) => Outcome::Failed {
+                            reason: e.to_string(),
+                        },
+                    }
+                }
+                Err(e) => Outcome::Failed {
+                    reason: e.to_string(),
+                },
+            },
+            Err(StoreError::Corrupt { actual, .. }) => Outcome::Corrupt { actual },
+            Err(e) => Outcome::Failed {
+                reason: e.to_string(),
+            },
+        };
     }
     let allowed = std::slice::from_ref(&job.expected);
     let mismatch = |e: &StoreError| match e {

@@ -110,6 +110,29 @@ fn too_large(len: u64, cap: u64) -> io::Error {
     )
 }
 
+/// Longest file name written (Linux's `NAME_MAX`).
+pub const MAX_FILE_NAME: usize = 255;
+
+/// Why `name` is not a plain file name to create inside a directory, if it is not one: the one
+/// check every writer of a name that came from a lock, an index or a store record makes. A
+/// plain name has no `/` or `\`, is not `.` or `..` and does not start with `.` (no hidden or
+/// special names), has no NUL or control character, and is at most [`MAX_FILE_NAME`] bytes.
+pub fn unsafe_file_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an empty file name")
+    } else if name.len() > MAX_FILE_NAME {
+        Some("a file name longer than 255 bytes")
+    } else if name.contains(['/', '\\']) {
+        Some("a path, not a file name")
+    } else if name.starts_with('.') {
+        Some("a name starting with `.`")
+    } else if name.chars().any(char::is_control) {
+        Some("a control character in the name")
+    } else {
+        None
+    }
+}
+
 /// Why an atomic write failed.
 #[derive(Debug, thiserror::Error)]
 #[error("{action} `{}`: {source}", path.display())]
@@ -218,6 +241,25 @@ mod tests {
         assert_eq!(read_capped(&p, 100).unwrap().len(), 100);
         let err = read_capped(&p, 99).unwrap_err().to_string();
         assert!(err.contains("limit of 99 bytes"), "{err}");
+    }
+
+    #[test]
+    fn plain_file_names() {
+        for bad in [
+            "",
+            "../../x.whl",
+            "a/b.whl",
+            "..",
+            ".hidden.whl",
+            "a\\b.whl",
+            "a\nb.whl",
+            "a\0b",
+        ] {
+            assert!(unsafe_file_name(bad).is_some(), "{bad:?}");
+        }
+        assert!(unsafe_file_name(&"x".repeat(MAX_FILE_NAME)).is_none());
+        assert!(unsafe_file_name(&"x".repeat(MAX_FILE_NAME + 1)).is_some());
+        assert!(unsafe_file_name("six-1.17.0-py2.py3-none-any.whl").is_none());
     }
 
     #[test]

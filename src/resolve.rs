@@ -287,6 +287,44 @@ impl WheelName {
     }
 }
 
+/// Why `filename` is not fit to be written as an artifact of `package` `version`, if it is not:
+/// it must be a plain file name ([`crate::fsio::unsafe_file_name`]), and a wheel's or sdist's
+/// name must name that distribution and version (PEP 503 names, PEP 440 versions), so that a
+/// record or index entry naming another file cannot put locked bytes under another package's
+/// name. Crates (`{name}-{version}.crate`) are held to the same.
+pub fn unfit_file_name(filename: &str, package: &str, version: &str) -> Option<String> {
+    if let Some(why) = crate::fsio::unsafe_file_name(filename) {
+        return Some(why.to_string());
+    }
+    let (name, v) = if let Some(w) = WheelName::parse(filename) {
+        (w.name, w.version)
+    } else {
+        let stem = [
+            ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".crate",
+        ]
+        .iter()
+        .find_map(|ext| filename.strip_suffix(ext))?;
+        let (n, v) = stem.rsplit_once('-')?;
+        (n.to_string(), v.to_string())
+    };
+    let same_name = match (
+        crate::model::PackageName::pypi(&name),
+        crate::model::PackageName::pypi(package),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => name == package,
+    };
+    let same_version = match (
+        pep440_rs::Version::from_str(&v),
+        pep440_rs::Version::from_str(version),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => v == version,
+    };
+    (!(same_name && same_version))
+        .then(|| format!("the file name names `{name}` {v}, not the locked `{package}` {version}"))
+}
+
 /// Whether a file name is a source distribution.
 pub fn is_sdist(filename: &str) -> bool {
     [".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"]

@@ -7,11 +7,14 @@
 //! └── v1/                     layout version; bump it when the layout changes
 //!     ├── objects/sha256/ab/abcdef…   read-only files named by their SHA-256
 //!     ├── records/sha256/ab/abcdef….json  sidecar: size, BLAKE3, file names, origins, members
+//!     ├── records.lock        held (flock) while a record is read, changed and written back
 //!     ├── tmp/                in-flight downloads (same file system, renamed into objects/)
 //!     └── quarantine/         objects that failed `store verify --repair`
 //! ```
 //!
-//! Invariant: a file under `objects/` has exactly the bytes its name says. Writes stream into a
+//! Invariant: a file under `objects/` has exactly the bytes its name says, and whatever hands an
+//! object out ([`Store::checkout`], [`Store::confirm`]) proves it again first: the bytes are
+//! read-only, but not beyond the reach of a build step or a careless hand. Writes stream into a
 //! temp file in `tmp/` while hashing, are fsynced, and are renamed into place only when the
 //! digest is one the caller allows; a crash or Ctrl-C leaves at most a temp file, never a partial
 //! object. Two writers of the same object race harmlessly: same digest, same bytes, atomic rename.
@@ -33,6 +36,10 @@ pub const LAYOUT: &str = "v1";
 
 /// Largest object the store admits when the caller does not know the size in advance.
 pub const MAX_OBJECT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Largest record read: a record holds the member index of its archive, about 200 bytes per
+/// member, so 64 MiB covers the walker's 200,000 members.
+pub const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +77,34 @@ pub enum StoreError {
     TooLarge {
         /// The limit.
         limit: u64,
+    },
+    /// An object's bytes no longer hash to its name: the store was modified after admission.
+    #[error(
+        "store object `{object}` hashes to sha256:{actual}, not its name: it changed after it was admitted; `repro store verify --repair` quarantines it"
+    )]
+    Corrupt {
+        /// The object's name.
+        object: String,
+        /// What its bytes hash to now.
+        actual: String,
+    },
+    /// An object's record cannot be read, or does not describe the object.
+    #[error(
+        "the record of store object `{object}` {detail}; `repro store verify --repair` sets it aside"
+    )]
+    BadRecord {
+        /// The object's name.
+        object: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A file name from a lock, an index or a record is not a plain file name.
+    #[error("refusing the file name `{name}`: {why}")]
+    UnsafeName {
+        /// The name.
+        name: String,
+        /// Why.
+        why: &'static str,
     },
 }
 
@@ -191,19 +226,189 @@ impl Store {
             .join(format!("{hex}.json"))
     }
 
-    /// Whether the object is present.
-    pub fn contains(&self, hex: &str) -> bool {
+    /// The object's record, if it has a valid one (see [`Store::read_record`]).
+    pub fn record(&self, hex: &str) -> Option<ObjectRecord> {
+        self.read_record(hex).ok().flatten()
+    }
+
+    /// The object's record: `Ok(None)` when it has none, an error when the record cannot be
+    /// read, is not valid JSON, names another object, or lists a file name that is not plain.
+    pub fn read_record(&self, hex: &str) -> Result<Option<ObjectRecord>, StoreError> {
+        let bad = |detail: String| StoreError::BadRecord {
+            object: hex.to_string(),
+            detail,
+        };
+        let bytes = match crate::fsio::read_capped(&self.record_path(hex), MAX_RECORD_BYTES) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(bad(format!("cannot be read: {e}"))),
+        };
+        let record: ObjectRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("is not a valid record: {e}")))?;
+        if record.sha256 != hex {
+            return Err(bad(format!("names another object (`{}`)", record.sha256)));
+        }
+        if let Some((name, why)) = record
+            .filenames
+            .iter()
+            .find_map(|n| crate::fsio::unsafe_file_name(n).map(|why| (n, why)))
+        {
+            return Err(bad(format!("lists the file name `{name}`: {why}")));
+        }
+        Ok(Some(record))
+    }
+
+    /// Hold the records lock (an exclusive `flock` on `records.lock`) until the guard drops.
+    fn lock_records(&self) -> Result<fs::File, StoreError> {
+        let path = self.base.join("records.lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err("cannot open the records lock", &path))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
+            StoreError::Io {
+                action: "cannot lock",
+                path: path.clone(),
+                source: e.into(),
+            }
+        })?;
+        Ok(file)
+    }
+
+    /// Read, change and write back an object's record under the records lock, so that two
+    /// writers never lose each other's changes. `init` makes the record of an object that has
+    /// none; `change` returns whether it changed anything. A record that cannot be read is never
+    /// replaced: the error says so.
+    pub fn update_record(
+        &self,
+        hex: &str,
+        init: impl FnOnce() -> ObjectRecord,
+        change: impl FnOnce(&mut ObjectRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        let _lock = self.lock_records()?;
+        let (mut record, fresh) = match self.read_record(hex)? {
+            Some(r) => (r, false),
+            None => (init(), true),
+        };
+        if change(&mut record) || fresh {
+            self.write_record(&record)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the object's file exists (its bytes are not checked: see [`Store::confirm`]).
+    pub fn has_object(&self, hex: &str) -> bool {
         self.object_path(hex).is_file()
     }
 
-    /// The object's record, if it has one.
-    pub fn record(&self, hex: &str) -> Option<ObjectRecord> {
-        let bytes = fs::read(self.record_path(hex)).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    /// Prove that the object's bytes still hash to its name, returning its digests.
+    pub fn confirm(&self, hex: &str) -> Result<Digests, StoreError> {
+        let path = self.object_path(hex);
+        let file = crate::fsio::open_regular(&path).map_err(io_err("cannot read", &path))?;
+        let d = crate::digest::hash_reader(file, &[]).map_err(io_err("cannot read", &path))?;
+        if d.sha256 != hex {
+            return Err(StoreError::Corrupt {
+                object: hex.to_string(),
+                actual: d.sha256,
+            });
+        }
+        Ok(d)
     }
 
-    /// Write (replace) an object's record atomically.
-    pub fn write_record(&self, record: &ObjectRecord) -> Result<(), StoreError> {
+    /// Copy the object to `dest` (a plain file name in an existing directory), proving its
+    /// SHA-256 in the same pass: the copy is written to a temp file beside `dest` and renamed
+    /// into place only when the bytes hash to the object's name. A copy, never a link: whatever
+    /// the receiver does to it cannot reach the store.
+    pub fn checkout(&self, hex: &str, dest: &Path) -> Result<Digests, StoreError> {
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(why) = crate::fsio::unsafe_file_name(&name) {
+            return Err(StoreError::UnsafeName { name, why });
+        }
+        let src = self.object_path(hex);
+        let mut reader = crate::fsio::open_regular(&src).map_err(io_err("cannot read", &src))?;
+        let dir = crate::fsio::dir_of(dest);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".checkout-")
+            .tempfile_in(dir)
+            .map_err(io_err("cannot create a temp file in", dir))?;
+        let mut hasher = StreamHasher::new(&[]);
+        let mut buf = vec![0u8; HASH_BUFFER];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err("cannot read", &src)(e)),
+            };
+            hasher.update(&buf[..n]);
+            tmp.write_all(&buf[..n])
+                .map_err(io_err("cannot write", tmp.path()))?;
+        }
+        let digests = hasher.finish();
+        if digests.sha256 != hex {
+            return Err(StoreError::Corrupt {
+                object: hex.to_string(),
+                actual: digests.sha256,
+            });
+        }
+        tmp.as_file()
+            .sync_all()
+            .map_err(io_err("cannot sync", tmp.path()))?;
+        tmp.persist(dest).map_err(|e| StoreError::Io {
+            action: "cannot write",
+            path: dest.to_path_buf(),
+            source: e.error,
+        })?;
+        Ok(digests)
+    }
+
+    /// Every record's object name (the record's file name without `.json`), sorted.
+    pub fn list_records(&self) -> Result<Vec<String>, StoreError> {
+        let dir = self.base.join("records/sha256");
+        let mut out = Vec::new();
+        for prefix in fs::read_dir(&dir).map_err(io_err("cannot list", &dir))? {
+            let p = prefix.map_err(io_err("cannot list", &dir))?.path();
+            if !p.is_dir() {
+                continue;
+            }
+            for e in fs::read_dir(&p).map_err(io_err("cannot list", &p))? {
+                let e = e.map_err(io_err("cannot list", &p))?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(hex) = name.strip_suffix(".json") {
+                    out.push(hex.to_string());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Move an object's record aside to `quarantine/<hex>.record.json` (a record that cannot be
+    /// read is kept for a person to look at, never overwritten).
+    pub fn quarantine_record(&self, hex: &str) -> Result<PathBuf, StoreError> {
+        let src = self.record_path(hex);
+        let dest = self
+            .base
+            .join("quarantine")
+            .join(format!("{hex}.record.json"));
+        fs::rename(&src, &dest).map_err(io_err("cannot quarantine", &src))?;
+        Ok(dest)
+    }
+
+    /// Remove the record of an object that is not in the store.
+    pub fn remove_record(&self, hex: &str) -> Result<(), StoreError> {
+        let path = self.record_path(hex);
+        fs::remove_file(&path).map_err(io_err("cannot remove", &path))
+    }
+
+    /// Write (replace) an object's record atomically. Callers that change a record hold the
+    /// records lock ([`Store::update_record`]).
+    fn write_record(&self, record: &ObjectRecord) -> Result<(), StoreError> {
         let path = self.record_path(&record.sha256);
         let dir = path.parent().expect("record path has a parent");
         fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
@@ -319,11 +524,22 @@ impl Store {
         Ok(digests)
     }
 
-    /// Add a file name and origin to an object's record (creating it).
+    /// Add a file name and origin to an object's record (creating it). A file name that is
+    /// not plain is refused; a record that cannot be read is not replaced.
     pub fn note(&self, digests: &Digests, provenance: &Provenance) -> Result<(), StoreError> {
-        let mut record = self
-            .record(&digests.sha256)
-            .unwrap_or_else(|| ObjectRecord {
+        let named = !provenance.filename.is_empty();
+        if let Some(why) = named
+            .then(|| crate::fsio::unsafe_file_name(&provenance.filename))
+            .flatten()
+        {
+            return Err(StoreError::UnsafeName {
+                name: provenance.filename.clone(),
+                why,
+            });
+        }
+        self.update_record(
+            &digests.sha256,
+            || ObjectRecord {
                 sha256: digests.sha256.clone(),
                 blake3: digests.blake3.clone(),
                 size: digests.size,
@@ -332,13 +548,12 @@ impl Store {
                     .map(|d| d.as_secs())
                     .unwrap_or(0),
                 ..ObjectRecord::default()
-            });
-        let changed = record.filenames.insert(provenance.filename.clone())
-            | record.origins.insert(provenance.origin.clone());
-        if changed || !self.record_path(&digests.sha256).exists() {
-            self.write_record(&record)?;
-        }
-        Ok(())
+            },
+            |record| {
+                (named && record.filenames.insert(provenance.filename.clone()))
+                    | record.origins.insert(provenance.origin.clone())
+            },
+        )
     }
 
     /// Move a corrupted object (and its record) to `quarantine/`.
@@ -377,7 +592,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(d.sha256, want.hex());
-        assert!(store.contains(&want.hex()));
+        assert!(store.has_object(&want.hex()));
         assert_eq!(fs::read(store.object_path(&want.hex())).unwrap(), b"hello");
         let rec = store.record(&want.hex()).unwrap();
         assert_eq!(rec.size, 5);
@@ -414,5 +629,78 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, StoreError::TooLarge { limit: 5 }));
         assert!(store.list().unwrap().is_empty());
+    }
+
+    /// Record updates hold the records lock: sixteen writers adding a name each lose none.
+    #[test]
+    fn concurrent_notes_lose_no_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let want = crate::digest::sha256(b"hello");
+        let d = store
+            .ingest(
+                &b"hello"[..],
+                std::slice::from_ref(&want),
+                &prov(),
+                None,
+                &|_| {},
+            )
+            .unwrap();
+        std::thread::scope(|scope| {
+            for i in 0..16 {
+                let (store, d) = (&store, &d);
+                scope.spawn(move || {
+                    store
+                        .note(
+                            d,
+                            &Provenance {
+                                filename: format!("a-{i}.whl"),
+                                origin: format!("test-{i}"),
+                            },
+                        )
+                        .unwrap();
+                });
+            }
+        });
+        let rec = store.record(&want.hex()).unwrap();
+        assert_eq!(rec.filenames.len(), 17, "{:?}", rec.filenames);
+    }
+
+    #[test]
+    fn checkout_proves_the_bytes_and_never_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s")).unwrap();
+        let want = crate::digest::sha256(b"hello");
+        store
+            .ingest(
+                &b"hello"[..],
+                std::slice::from_ref(&want),
+                &prov(),
+                None,
+                &|_| {},
+            )
+            .unwrap();
+        let dest = dir.path().join("a.whl");
+        store.checkout(&want.hex(), &dest).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_ne!(
+            fs::metadata(&dest).unwrap().ino(),
+            fs::metadata(store.object_path(&want.hex())).unwrap().ino()
+        );
+        // A changed object is refused, and nothing is written.
+        let obj = store.object_path(&want.hex());
+        let mut perms = fs::metadata(&obj).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        fs::set_permissions(&obj, perms).unwrap();
+        fs::write(&obj, b"hellO").unwrap();
+        let other = dir.path().join("b.whl");
+        let err = store.checkout(&want.hex(), &other).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(!other.exists());
+        let err = store
+            .checkout(&want.hex(), &dir.path().join(".hidden"))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::UnsafeName { .. }), "{err}");
     }
 }

@@ -55,7 +55,8 @@ impl PackageMetadata for StoreMetadata<'_> {
             .filter_map(|d| {
                 let rec = self.store.record(&d.hex())?;
                 let name = rec.filenames.iter().next()?.clone();
-                self.store.contains(&d.hex()).then(|| (name, d.hex()))
+                // A changed object says nothing about the locked artifact: not present.
+                self.store.confirm(&d.hex()).ok().map(|_| (name, d.hex()))
             })
             .collect();
         let names: Vec<&str> = present.iter().map(|(n, _)| n.as_str()).collect();

@@ -54,6 +54,36 @@ impl Rule for Pins {
     }
 }
 
+/// `unsafe-file-name`: artifact file names a lock records become file names in the store's
+/// records and in wheelhouses, so each must be a plain file name.
+pub struct FileNames;
+
+impl Rule for FileNames {
+    fn check_lock(&self, lock: &Lock, _ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        for p in &lock.packages {
+            for a in &p.artifacts {
+                let Some(name) = a.filename.as_deref() else {
+                    continue;
+                };
+                if let Some(why) = crate::fsio::unsafe_file_name(name) {
+                    out.push(
+                        Finding::new(
+                            Code::UnsafeFileName,
+                            p.location.clone(),
+                            format!(
+                                "`{}` names its artifact `{}`: {why}",
+                                p.display_name,
+                                name.escape_debug()
+                            ),
+                        )
+                        .hint("a lock written by uv or pip never does this: regenerate it"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// `missing-hash`, `missing-checksum`, `weak-hash`.
 pub struct Hashes;
 

@@ -98,11 +98,8 @@ fn copy_tree(src: &Path, dst: &Path) -> anyhow::Result<()> {
             std::fs::create_dir_all(&to)?;
         } else if ft.is_symlink() {
             std::os::unix::fs::symlink(std::fs::read_link(e.path())?, &to)?;
-        } else if rel.starts_with(".repro") {
-            if std::fs::hard_link(e.path(), &to).is_err() {
-                std::fs::copy(e.path(), &to)?;
-            }
         } else {
+            // Copies, never links: one build must not change the other's inputs.
             std::fs::copy(e.path(), &to)?;
         }
     }
@@ -416,21 +413,44 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             ExitStatus::Failure
         });
     }
-    // 2. Export the wheelhouse: real file names, hard links into the store.
+    // 2. Export the wheelhouse: real file names, copies of the store's objects (never links: a
+    // build step that patches a wheel in place must not reach the store), each proven by its
+    // SHA-256 on the way.
     std::fs::create_dir_all(&args.wheelhouse)
         .with_context(|| format!("cannot create `{}`", args.wheelhouse.display()))?;
     let mut resolved = Vec::new();
     for (job, _) in &report.artifacts {
         let hex = job.expected.hex();
+        if let Some(why) =
+            crate::resolve::unfit_file_name(&job.filename, &job.package, &job.version)
+        {
+            printer.error(
+                &format!(
+                    "{}: {}=={}: refusing to write `{}` into the wheelhouse: {why}",
+                    job.location, job.package, job.version, job.filename
+                ),
+                None,
+            );
+            return Ok(ExitStatus::Error);
+        }
         let record = store
             .record(&hex)
             .with_context(|| format!("no record for `{}` in the store", job.filename))?;
         let dest = args.wheelhouse.join(&job.filename);
-        if !dest.exists() {
-            let src = store.object_path(&hex);
-            if std::fs::hard_link(&src, &dest).is_err() {
-                std::fs::copy(&src, &dest)
-                    .with_context(|| format!("cannot export `{}`", job.filename))?;
+        let current = dest.exists()
+            && crate::fsio::open_regular(&dest)
+                .and_then(|f| crate::digest::hash_reader(f, &[]))
+                .is_ok_and(|d| d.sha256 == hex);
+        if !current {
+            match store.checkout(&hex, &dest) {
+                Ok(_) => {}
+                Err(e @ crate::store::StoreError::Corrupt { .. }) => {
+                    printer.error(&e.to_string(), None);
+                    return Ok(ExitStatus::Failure);
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot export `{}`", job.filename));
+                }
             }
         }
         resolved.push(Resolved {

@@ -190,6 +190,18 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
                         job.location
                     );
                 }
+                Outcome::Corrupt { actual } => {
+                    let _ = writeln!(
+                        out,
+                        "{}: {}=={}: `{}`: the store's copy changed after it was admitted (sha256:{actual}, not {})\n  --> {}\n  hint: `repro store verify --repair` sets it aside; then fetch again",
+                        printer.paint(Style::Error, "error[store-corrupt]"),
+                        job.package,
+                        job.version,
+                        job.filename,
+                        job.expected,
+                        job.location
+                    );
+                }
                 Outcome::Failed { reason } => {
                     let _ = writeln!(
                         out,
@@ -208,7 +220,8 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
     let downloaded = report.count(|o| matches!(o, Outcome::Downloaded { .. }));
     let present = report.count(|o| matches!(o, Outcome::Present));
     let local = report.count(|o| matches!(o, Outcome::Local { .. }));
-    let mismatched = report.count(|o| matches!(o, Outcome::Mismatch { .. }));
+    let mismatched =
+        report.count(|o| matches!(o, Outcome::Mismatch { .. } | Outcome::Corrupt { .. }));
     let failed = report.count(|o| matches!(o, Outcome::Failed { .. })) + report.plan_errors.len();
     let _ = writeln!(
         out,

@@ -1,7 +1,7 @@
 //! `repro store verify` and `repro store export`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
@@ -89,6 +89,9 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
                 ProblemKind::BadName => "file name is not a SHA-256 digest".to_string(),
                 ProblemKind::RecordMismatch { detail } => detail.clone(),
                 ProblemKind::Unreadable { detail } => format!("unreadable: {detail}"),
+                ProblemKind::MissingRecord => "no record: the store was interrupted after admitting it (`--repair` rebuilds it; the next fetch adds its file name)".to_string(),
+                ProblemKind::BadRecord { detail } => format!("bad record: {detail}"),
+                ProblemKind::OrphanRecord => "a record whose object is not in the store".to_string(),
                 ProblemKind::Archive { detail, .. } => detail.clone(),
             };
             let _ = writeln!(
@@ -104,6 +107,9 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             );
             if let Some(q) = &p.quarantined {
                 let _ = writeln!(out, "  moved to {q}");
+            }
+            if let Some(r) = &p.repaired {
+                let _ = writeln!(out, "  {r}");
             }
         }
         if printer.verbosity >= Verbosity::Quiet {
@@ -140,22 +146,6 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
     })
 }
 
-/// Link (or copy) `src` to `dest`, through a temp name so a reader never sees half a file.
-fn link_or_copy(src: &Path, dest: &Path) -> std::io::Result<()> {
-    let tmp = dest.with_file_name(format!(
-        ".{}.tmp",
-        dest.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("export")
-    ));
-    let _ = std::fs::remove_file(&tmp);
-    if std::fs::hard_link(src, &tmp).is_err() {
-        std::fs::copy(src, &tmp)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-    }
-    std::fs::rename(&tmp, dest)
-}
-
 fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let Some(locks) = load_all_or_report(args.paths, printer) else {
         return Ok(ExitStatus::Error);
@@ -178,6 +168,7 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
     let mut out = String::new();
     let mut exported = 0;
     let mut problems = 0;
+    let mut corrupt = 0;
     for e in &report.plan_errors {
         problems += 1;
         let _ = writeln!(
@@ -191,6 +182,18 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
         );
     }
     for (job, outcome) in &report.artifacts {
+        if let Outcome::Corrupt { actual } = outcome {
+            corrupt += 1;
+            let _ = writeln!(
+                out,
+                "{}: {}=={}: `{}`: the store's copy changed after it was admitted (sha256:{actual}); `repro store verify --repair` sets it aside",
+                printer.paint(Style::Error, "error[store-corrupt]"),
+                job.package,
+                job.version,
+                job.filename
+            );
+            continue;
+        }
         if !matches!(outcome, Outcome::Present) {
             problems += 1;
             let _ = writeln!(
@@ -203,20 +206,23 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             );
             continue;
         }
-        if job.filename.is_empty() || job.filename.contains('/') || job.filename.starts_with('.') {
+        if let Some(why) =
+            crate::resolve::unfit_file_name(&job.filename, &job.package, &job.version)
+        {
             problems += 1;
             let _ = writeln!(
                 out,
-                "{}: refusing to export `{}`: not a plain file name",
+                "{}: {}=={}: refusing to export `{}`: {why}",
                 printer.paint(Style::Error, "error"),
+                job.package,
+                job.version,
                 job.filename
             );
             continue;
         }
         let dest = args.dir.join(&job.filename);
-        let src = store.object_path(&job.expected.hex());
         if dest.exists() {
-            let same = crate::digest::hash_reader(std::fs::File::open(&dest)?, &[])?.sha256
+            let same = crate::digest::hash_reader(crate::fsio::open_regular(&dest)?, &[])?.sha256
                 == job.expected.hex();
             if same {
                 exported += 1;
@@ -231,8 +237,15 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             );
             continue;
         }
-        link_or_copy(&src, &dest)?;
-        exported += 1;
+        // A copy whose SHA-256 is proven on the way: a changed store object is refused (exit 1).
+        match store.checkout(&job.expected.hex(), &dest) {
+            Ok(_) => exported += 1,
+            Err(e @ crate::store::StoreError::Corrupt { .. }) => {
+                corrupt += 1;
+                let _ = writeln!(out, "{}: {e}", printer.paint(Style::Error, "error"));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if printer.json {
         printer.json(&serde_json::json!({
@@ -241,6 +254,7 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             "selector": report.selector,
             "exported": exported,
             "problems": problems,
+            "corrupt": corrupt,
         }))?;
     } else {
         let _ = writeln!(
@@ -249,16 +263,19 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             if exported == 1 { "" } else { "s" },
             report.selector,
             args.dir.display(),
-            if problems > 0 {
-                format!("; {problems} problem(s)")
-            } else {
-                String::new()
+            match (problems, corrupt) {
+                (0, 0) => String::new(),
+                (p, 0) => format!("; {p} problem(s)"),
+                (p, c) =>
+                    format!("; {c} store object(s) changed since admission, {p} other problem(s)"),
             }
         );
         printer.out(&out)?;
     }
     Ok(if problems > 0 {
         ExitStatus::Error
+    } else if corrupt > 0 {
+        ExitStatus::Failure
     } else {
         ExitStatus::Success
     })

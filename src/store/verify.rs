@@ -36,6 +36,17 @@ pub enum ProblemKind {
         /// What differs.
         detail: String,
     },
+    /// The object has no record (the store was interrupted right after admitting it): `fetch`
+    /// would call it present while nothing knows its file name.
+    MissingRecord,
+    /// The record cannot be read, is not valid, names another object or lists a file name that
+    /// is not plain. It is never rewritten; `--repair` sets it aside and writes a fresh one.
+    BadRecord {
+        /// What is wrong.
+        detail: String,
+    },
+    /// A record whose object is not in the store.
+    OrphanRecord,
     /// The object could not be read.
     Unreadable {
         /// Why.
@@ -63,6 +74,9 @@ pub struct Problem {
     /// Where `--repair` moved it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quarantined: Option<String>,
+    /// What `--repair` did to its record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired: Option<String>,
 }
 
 /// The result of `store verify`.
@@ -140,6 +154,11 @@ pub fn verify(
             } else {
                 None
             };
+            let repaired = if options.repair {
+                repair_record(store, name, &problem)
+            } else {
+                None
+            };
             Some(Problem {
                 object: name.clone(),
                 filenames: record
@@ -147,9 +166,29 @@ pub fn verify(
                     .unwrap_or_default(),
                 problem,
                 quarantined,
+                repaired,
             })
         })
         .collect();
+    // Records of objects that are not there.
+    let present: std::collections::HashSet<&str> = objects.iter().map(String::as_str).collect();
+    for hex in store.list_records()? {
+        if present.contains(hex.as_str()) {
+            continue;
+        }
+        let repaired = (options.repair && store.remove_record(&hex).is_ok())
+            .then(|| "record removed".to_string());
+        problems.push(Problem {
+            filenames: store
+                .record(&hex)
+                .map(|r| r.filenames.into_iter().collect())
+                .unwrap_or_default(),
+            object: hex,
+            problem: ProblemKind::OrphanRecord,
+            quarantined: None,
+            repaired,
+        });
+    }
     problems.sort_by(|a, b| a.object.cmp(&b.object));
     Ok(VerifyReport {
         schema: REPORT_SCHEMA,
@@ -160,6 +199,30 @@ pub fn verify(
         members: members.into_inner() as usize,
         member_bytes: member_bytes.into_inner(),
         problems,
+    })
+}
+
+/// Mend an object's record under `--repair`: a missing one is rebuilt from the object (its file
+/// names come back with the next `fetch`), an unreadable one is set aside first.
+fn repair_record(store: &Store, name: &str, problem: &ProblemKind) -> Option<String> {
+    let set_aside = match problem {
+        ProblemKind::MissingRecord => None,
+        ProblemKind::BadRecord { .. } => Some(store.quarantine_record(name).ok()?),
+        _ => return None,
+    };
+    let d = store.confirm(name).ok()?;
+    store
+        .note(
+            &d,
+            &crate::store::Provenance {
+                filename: String::new(),
+                origin: "store verify --repair".into(),
+            },
+        )
+        .ok()?;
+    Some(match set_aside {
+        Some(p) => format!("record set aside at {}; a fresh one written", p.display()),
+        None => "record rebuilt from the object".into(),
     })
 }
 
@@ -191,7 +254,17 @@ fn check_one(
             size: d.size,
         });
     }
-    let record = store.record(name);
+    let record = match store.read_record(name) {
+        Ok(r) => r,
+        Err(crate::store::StoreError::BadRecord { detail, .. }) => {
+            return Err(ProblemKind::BadRecord { detail });
+        }
+        Err(e) => {
+            return Err(ProblemKind::Unreadable {
+                detail: e.to_string(),
+            });
+        }
+    };
     if let Some(r) = &record
         && (r.blake3 != d.blake3 || r.size != d.size)
     {
@@ -202,15 +275,41 @@ fn check_one(
             ),
         });
     }
-    if !deep {
-        return Ok(());
+    if deep {
+        deep_check(
+            store,
+            name,
+            record.as_ref(),
+            limits,
+            archives,
+            members,
+            member_bytes,
+        )?;
     }
+    if record.is_none() {
+        return Err(ProblemKind::MissingRecord);
+    }
+    Ok(())
+}
+
+/// Walk an archive object, refusing it when it is not what its file names say or breaks an
+/// archive rule, and keep its member index in its record.
+fn deep_check(
+    store: &Store,
+    name: &str,
+    record: Option<&crate::store::ObjectRecord>,
+    limits: &WalkLimits,
+    archives: &AtomicU64,
+    members: &AtomicU64,
+    member_bytes: &AtomicU64,
+) -> Result<(), ProblemKind> {
+    let path = store.object_path(name);
     let format = ArchiveFormat::sniff(&path).map_err(|e| ProblemKind::Unreadable {
         detail: e.to_string(),
     })?;
     // What the object was published as decides what it must be: a `.whl` that is not a zip is
     // refused, not skipped as "not an archive".
-    let expected = record.as_ref().and_then(|r| {
+    let expected = record.and_then(|r| {
         r.filenames.iter().find_map(|f| {
             let f = f.to_ascii_lowercase();
             if f.ends_with(".whl") || f.ends_with(".zip") || f.ends_with(".egg") {
@@ -224,13 +323,13 @@ fn check_one(
             }
         })
     });
-    if let Some((want, name)) = &expected
+    if let Some((want, filename)) = &expected
         && format != Some(*want)
     {
         return Err(ProblemKind::Archive {
             rule: None,
             detail: format!(
-                "published as `{name}`, but its bytes are {}",
+                "published as `{filename}`, but its bytes are {}",
                 match format {
                     Some(f) => format!("a {f:?} archive").to_lowercase(),
                     None => "not an archive".to_string(),
@@ -248,17 +347,17 @@ fn check_one(
     archives.fetch_add(1, Ordering::Relaxed);
     members.fetch_add(walked.len() as u64, Ordering::Relaxed);
     member_bytes.fetch_add(walked.iter().map(|m| m.size).sum(), Ordering::Relaxed);
-    let mut record = record.unwrap_or_else(|| crate::store::ObjectRecord {
-        sha256: d.sha256.clone(),
-        blake3: d.blake3.clone(),
-        size: d.size,
-        ..Default::default()
-    });
-    if record.members.as_ref() != Some(&walked) {
-        record.members = Some(walked);
+    if record.is_some_and(|r| r.members.as_ref() != Some(&walked)) {
         // The member index is a cache: a store that cannot be written (read-only media, another
-        // user's store) keeps its objects' verdicts.
-        let _ = store.write_record(&record);
+        // user's store) keeps its objects' verdicts, and a record that changed meanwhile is
+        // never overwritten with a stale copy.
+        let _ = store.update_record(name, crate::store::ObjectRecord::default, |r| {
+            if r.members.as_ref() == Some(&walked) {
+                return false;
+            }
+            r.members = Some(walked);
+            true
+        });
     }
     Ok(())
 }

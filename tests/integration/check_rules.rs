@@ -435,6 +435,26 @@ fn pylock_without_artifacts_is_not_hermetic() {
     assert_eq!(codes, vec![("missing-hash", 4), ("url-requirement", 9)]);
 }
 
+/// A file name that is a path would be written wherever it points, by `build` and `store
+/// export`: the lock is not hermetic.
+#[test]
+fn pylock_artifact_names_must_be_plain_file_names() {
+    let (code, report) = check_json(&["corpora/pylock/nonhermetic/unsafe-file-name"]);
+    assert_eq!(code, 1);
+    let codes: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(codes, vec![("unsafe-file-name", 4)]);
+}
+
 #[test]
 fn every_rule_code_has_a_fixture_test() {
     // Codes are a public contract; a new rule must come with a fixture test in this file that
