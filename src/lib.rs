@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod attest;
 pub mod audit;
+pub mod build;
 pub mod check;
 pub mod cli;
 pub mod diff;

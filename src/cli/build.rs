@@ -4,17 +4,20 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 
+use crate::build::BuildError;
+use crate::build::env::{environment, git_source, hostname, run_command, toolchains};
+use crate::build::vary::VaryOutcome;
 use crate::cli::check::load_all_or_report;
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
-use crate::manifest::{Build, Host, InputFile, Manifest, Resolved, describe_output};
+use crate::manifest::{Build, Host, InputFile, Manifest, describe_output};
 use crate::resolve::Selector;
+use crate::store::StoreError;
 
 /// Arguments of `repro build`.
 #[derive(Debug, Args)]
@@ -56,302 +59,6 @@ pub struct BuildArgs {
     /// The build command, after `--`
     #[arg(last = true)]
     command: Vec<String>,
-}
-
-/// Run `command` in `dir` with `env` (in that order) under `umask`.
-fn run_command(
-    command: &[String],
-    dir: &Path,
-    env: &[(String, String)],
-    umask: &str,
-) -> anyhow::Result<std::process::ExitStatus> {
-    std::fs::create_dir_all(dir.join(".repro/home"))?;
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("umask {umask}; exec \"$@\""))
-        .arg("repro-build")
-        .args(command)
-        .current_dir(dir)
-        .env_clear();
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.status()
-        .with_context(|| format!("cannot run `{}`", command.join(" ")))
-}
-
-/// Copy the build tree for a varied build: files are copied (the build may write them),
-/// wheelhouse entries hard-linked (read-only inputs); `.git`, `target`, `.repro/home` skipped.
-fn copy_tree(src: &Path, dst: &Path) -> anyhow::Result<()> {
-    let skip = |rel: &Path| {
-        rel.starts_with(".git") || rel.starts_with("target") || rel.starts_with(".repro/home")
-    };
-    for e in walkdir::WalkDir::new(src).follow_links(false).min_depth(1) {
-        let e = e?;
-        let rel = e.path().strip_prefix(src)?;
-        if skip(rel) {
-            continue;
-        }
-        let to = dst.join(rel);
-        let ft = e.file_type();
-        if ft.is_dir() {
-            std::fs::create_dir_all(&to)?;
-        } else if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path())?, &to)?;
-        } else {
-            // Copies, never links: one build must not change the other's inputs.
-            std::fs::copy(e.path(), &to)?;
-        }
-    }
-    Ok(())
-}
-
-/// A disorderfs mount that shuffles directory entries, unmounted on drop.
-struct Disorderfs {
-    mountpoint: PathBuf,
-}
-
-impl Disorderfs {
-    /// Mount `src` at `mountpoint`, or `None` when disorderfs is not installed or FUSE refuses.
-    fn mount(src: &Path, mountpoint: &Path) -> Option<Disorderfs> {
-        let status = Command::new("disorderfs")
-            .args(["--shuffle-dirents=yes", "--multi-user=no", "--quiet"])
-            .arg(src)
-            .arg(mountpoint)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .ok()?;
-        status.success().then(|| Disorderfs {
-            mountpoint: mountpoint.to_path_buf(),
-        })
-    }
-}
-
-impl Drop for Disorderfs {
-    fn drop(&mut self) {
-        let unmounted = Command::new("fusermount")
-            .arg("-u")
-            .arg(&self.mountpoint)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !unmounted {
-            let _ = Command::new("umount").arg(&self.mountpoint).status();
-        }
-    }
-}
-
-/// `--vary`: two builds in two paths under different conditions, then a diff of the outputs.
-fn vary(
-    args: &BuildArgs,
-    env: &[(String, String)],
-    build_dir: &Path,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let root = tempfile::Builder::new().prefix("repro-vary-").tempdir()?;
-    let a = root.path().join("a");
-    let b_src = root.path().join("b-src");
-    for d in [&a, &b_src] {
-        std::fs::create_dir_all(d)?;
-        copy_tree(build_dir, d)?;
-    }
-    // The second build runs in a deeper path, through disorderfs where it is installed, so that
-    // directories list their entries in a shuffled order.
-    let b = root.path().join("b/a/much/deeper/build/path");
-    std::fs::create_dir_all(&b)?;
-    let shuffled = Disorderfs::mount(&b_src, &b);
-    let b = if shuffled.is_some() {
-        b
-    } else {
-        std::fs::remove_dir_all(root.path().join("b"))?;
-        std::fs::create_dir_all(b.parent().expect("nested"))?;
-        std::fs::rename(&b_src, &b)?;
-        b
-    };
-    // The second build: another umask, time zone and locale, the environment in reverse order.
-    let mut varied: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| match k.as_str() {
-            "TZ" => (k.clone(), "Etc/GMT-14".to_string()),
-            "LC_ALL" | "LANG" => (k.clone(), "C".to_string()),
-            "HOME" => (k.clone(), b.join(".repro/home").display().to_string()),
-            _ => (k.clone(), v.clone()),
-        })
-        .collect();
-    varied.reverse();
-    let home_a: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| {
-            if k == "HOME" {
-                (k.clone(), a.join(".repro/home").display().to_string())
-            } else {
-                (k.clone(), v.clone())
-            }
-        })
-        .collect();
-    for (dir, env, umask) in [(&a, &home_a, "022"), (&b, &varied, "002")] {
-        let status = run_command(&args.command, dir, env, umask)?;
-        if !status.success() {
-            printer.error(
-                &format!("the build command failed in `{}` ({status})", dir.display()),
-                None,
-            );
-            return Ok(ExitStatus::Error);
-        }
-    }
-    let options = crate::diff::DiffOptions::default();
-    let mut differences = Vec::new();
-    for o in &args.outputs {
-        crate::diff::compare_paths(&a.join(o), &b.join(o), o, &options, &mut differences)?;
-    }
-    let shuffled_used = shuffled.is_some();
-    drop(shuffled);
-    let report = crate::diff::DiffReport {
-        schema: crate::diff::REPORT_SCHEMA,
-        a: a.clone(),
-        b: b.clone(),
-        identical: differences.is_empty(),
-        differences,
-    };
-    if printer.json {
-        printer.json(&report)?;
-    } else if report.identical {
-        printer.out(&format!(
-            "reproducible under variation: {} output{} identical across two build paths, umask 022/002, TZ UTC/Etc/GMT-14, locale C.UTF-8/C, reversed environment order and {}\n",
-            args.outputs.len(),
-            if args.outputs.len() == 1 { "" } else { "s" },
-            if shuffled_used { "shuffled directory order (disorderfs)" } else { "the same directory order (install disorderfs to vary it)" }
-        ))?;
-    } else {
-        printer.out(&crate::cli::diff::render(&report, printer))?;
-    }
-    Ok(if report.identical {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
-}
-
-/// The normalized environment: (what the command gets, what the manifest records). Host-specific
-/// values (PATH, HOME, the build directory) are recorded as placeholders so that two machines
-/// record the same thing.
-pub fn environment(
-    epoch: i64,
-    wheelhouse: &str,
-    target: &crate::resolve::Target,
-    build_dir: &Path,
-) -> (Vec<(String, String)>, BTreeMap<String, String>) {
-    let home = build_dir.join(".repro/home");
-    let fixed = [
-        ("SOURCE_DATE_EPOCH", epoch.to_string()),
-        ("TZ", "UTC".into()),
-        ("LC_ALL", "C.UTF-8".into()),
-        ("LANG", "C.UTF-8".into()),
-        ("PYTHONHASHSEED", "0".into()),
-        ("PYTHONDONTWRITEBYTECODE", "1".into()),
-        ("PIP_NO_INDEX", "1".into()),
-        ("PIP_FIND_LINKS", wheelhouse.into()),
-        ("PIP_REQUIRE_HASHES", "1".into()),
-        ("PIP_CONFIG_FILE", "/dev/null".into()),
-        ("PIP_DISABLE_PIP_VERSION_CHECK", "1".into()),
-        ("PIP_ROOT_USER_ACTION", "ignore".into()),
-        ("UV_FIND_LINKS", wheelhouse.into()),
-        ("UV_OFFLINE", "1".into()),
-        ("UV_NO_CONFIG", "1".into()),
-        ("CARGO_NET_OFFLINE", "true".into()),
-        ("REPRO_TARGET", target.name.clone()),
-        // For installers that must be told the target: pip's --platform (repeated, pip does
-        // not expand manylinux tags itself) and --python-version.
-        ("REPRO_PLATFORMS", target.platforms.join(" ")),
-        (
-            "REPRO_PYTHON_VERSION",
-            format!("{}.{}", target.python.0, target.python.1),
-        ),
-        ("REPRO_WHEELHOUSE", wheelhouse.into()),
-    ];
-    let mut actual: Vec<(String, String)> = fixed
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    let mut recorded: BTreeMap<String, String> = actual.iter().cloned().collect();
-    actual.push((
-        "PATH".into(),
-        std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
-    ));
-    recorded.insert("PATH".into(), "${PATH}".into());
-    actual.push(("HOME".into(), home.display().to_string()));
-    recorded.insert("HOME".into(), "${BUILD_DIR}/.repro/home".into());
-    recorded.insert("umask".into(), "022".into());
-    (actual, recorded)
-}
-
-/// The version line of each toolchain present on PATH.
-pub fn toolchains() -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (name, cmd, args) in [
-        ("python", "python3", &["--version"][..]),
-        ("pip", "python3", &["-m", "pip", "--version"][..]),
-        ("uv", "uv", &["--version"][..]),
-        ("rustc", "rustc", &["--version"][..]),
-        ("cargo", "cargo", &["--version"][..]),
-    ] {
-        let Ok(o) = Command::new(cmd)
-            .args(args)
-            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .output()
-        else {
-            continue;
-        };
-        if !o.status.success() {
-            continue;
-        }
-        let text = String::from_utf8_lossy(if o.stdout.is_empty() {
-            &o.stderr
-        } else {
-            &o.stdout
-        })
-        .trim()
-        .to_string();
-        // `pip 23.2 from /home/…/site-packages/pip (python 3.11)`: drop the host path.
-        let text = match text.split_once(" from ") {
-            Some((head, tail)) => format!(
-                "{head} {}",
-                tail.rsplit_once(' ').map(|(_, t)| t).unwrap_or("")
-            )
-            .trim()
-            .to_string(),
-            None => text,
-        };
-        out.insert(name.to_string(), text);
-    }
-    out
-}
-
-/// The git remote and commit of the build tree, when it is a checkout.
-fn git_source(dir: &Path) -> crate::attest::SourceInfo {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    let commit = git(&["rev-parse", "HEAD"]);
-    let uri = git(&["remote", "get-url", "origin"]).map(|u| format!("git+{u}"));
-    crate::attest::SourceInfo {
-        uri: uri.or_else(|| commit.as_ref().map(|_| "git+local-checkout".to_string())),
-        commit,
-    }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
 }
 
 /// Run `repro build`.
@@ -413,62 +120,52 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             ExitStatus::Failure
         });
     }
-    // 2. Export the wheelhouse: real file names, copies of the store's objects (never links: a
-    // build step that patches a wheel in place must not reach the store), each proven by its
-    // SHA-256 on the way.
-    std::fs::create_dir_all(&args.wheelhouse)
-        .with_context(|| format!("cannot create `{}`", args.wheelhouse.display()))?;
-    let mut resolved = Vec::new();
-    for (job, _) in &report.artifacts {
-        let hex = job.expected.hex();
-        if let Some(why) =
-            crate::resolve::unfit_file_name(&job.filename, &job.package, &job.version)
-        {
-            printer.error(
-                &format!(
-                    "{}: {}=={}: refusing to write `{}` into the wheelhouse: {why}",
-                    job.location, job.package, job.version, job.filename
-                ),
-                None,
-            );
+    // 2. Export the wheelhouse (copies proven by their SHA-256).
+    let jobs: Vec<&crate::fetch::Job> = report.artifacts.iter().map(|(job, _)| job).collect();
+    let resolved = match crate::build::export_wheelhouse(&store, &jobs, &args.wheelhouse) {
+        Ok(r) => r,
+        Err(e @ BuildError::Store(StoreError::Corrupt { .. })) => {
+            printer.error(&e.to_string(), None);
+            return Ok(ExitStatus::Failure);
+        }
+        Err(e @ BuildError::UnfitName { .. }) => {
+            printer.error(&e.to_string(), None);
             return Ok(ExitStatus::Error);
         }
-        let record = store
-            .record(&hex)
-            .with_context(|| format!("no record for `{}` in the store", job.filename))?;
-        let dest = args.wheelhouse.join(&job.filename);
-        let current = dest.exists()
-            && crate::fsio::open_regular(&dest)
-                .and_then(|f| crate::digest::hash_reader(f, &[]))
-                .is_ok_and(|d| d.sha256 == hex);
-        if !current {
-            match store.checkout(&hex, &dest) {
-                Ok(_) => {}
-                Err(e @ crate::store::StoreError::Corrupt { .. }) => {
-                    printer.error(&e.to_string(), None);
-                    return Ok(ExitStatus::Failure);
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot export `{}`", job.filename));
-                }
-            }
-        }
-        resolved.push(Resolved {
-            ecosystem: job.ecosystem.to_string(),
-            name: job.package.clone(),
-            version: job.version.clone(),
-            filename: job.filename.clone(),
-            sha256: hex,
-            blake3: record.blake3,
-            size: record.size,
-        });
-    }
-    resolved.sort();
+        Err(e) => return Err(e.into()),
+    };
     // 3. Run the command.
     let wheelhouse = args.wheelhouse.display().to_string();
     let (env, recorded) = environment(epoch, &wheelhouse, &target, &build_dir);
     if args.vary {
-        return vary(&args, &env, &build_dir, printer);
+        return match crate::build::vary::vary(&args.command, &args.outputs, &env, &build_dir)? {
+            VaryOutcome::CommandFailed { dir, status } => {
+                printer.error(
+                    &format!("the build command failed in `{}` ({status})", dir.display()),
+                    None,
+                );
+                Ok(ExitStatus::Error)
+            }
+            VaryOutcome::Compared { report, shuffled } => {
+                if printer.json {
+                    printer.json(&report)?;
+                } else if report.identical {
+                    printer.out(&format!(
+                        "reproducible under variation: {} output{} identical across two build paths, umask 022/002, TZ UTC/Etc/GMT-14, locale C.UTF-8/C, reversed environment order and {}\n",
+                        args.outputs.len(),
+                        if args.outputs.len() == 1 { "" } else { "s" },
+                        if shuffled { "shuffled directory order (disorderfs)" } else { "the same directory order (install disorderfs to vary it)" }
+                    ))?;
+                } else {
+                    printer.out(&crate::cli::diff::render(&report, printer))?;
+                }
+                Ok(if report.identical {
+                    ExitStatus::Success
+                } else {
+                    ExitStatus::Failure
+                })
+            }
+        };
     }
     if !args.command.is_empty() {
         let status = run_command(&args.command, &build_dir, &env, "022")?;
