@@ -230,6 +230,7 @@ pub fn vsa(
     local_sha256: &str,
     provenance_sha256: Option<&str>,
     differences: usize,
+    notes: &[String],
     verifier_id: &str,
     time: &str,
 ) -> Value {
@@ -265,6 +266,8 @@ pub fn vsa(
                 "localManifestSha256": local_sha256,
                 "buildId": reference.build_id,
                 "differences": differences,
+                // How the two builds ran differently without changing a byte of the outputs.
+                "notes": notes,
             },
         },
     })

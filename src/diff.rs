@@ -111,6 +111,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Whether this kind is a note rather than a difference when two build manifests are
+    /// compared: what the build ran with (tool and toolchain versions, environment, command)
+    /// may differ between two machines; the outputs, the inputs and the resolved set decide.
+    /// `--strict` makes notes differences.
+    pub fn is_note(self) -> bool {
+        matches!(
+            self,
+            Kind::Tool | Kind::Toolchain | Kind::Environment | Kind::Command
+        )
+    }
+
     /// The kebab-case name.
     pub fn as_str(self) -> String {
         serde_json::to_value(self)
@@ -177,6 +188,8 @@ pub struct DiffOptions {
     pub root_a: Option<PathBuf>,
     /// … and manifest B's.
     pub root_b: Option<PathBuf>,
+    /// Count notes (tool, toolchain, environment, command) as differences.
+    pub strict: bool,
 }
 
 impl Default for DiffOptions {
@@ -190,6 +203,7 @@ impl Default for DiffOptions {
             max_depth: MAX_NESTING,
             root_a: None,
             root_b: None,
+            strict: false,
         }
     }
 }
@@ -229,10 +243,15 @@ pub struct DiffReport {
     pub a: PathBuf,
     /// B, as given.
     pub b: PathBuf,
-    /// No difference at all.
+    /// No difference at all (two manifests: outputs, inputs and resolved set identical; notes
+    /// allowed unless `--strict`).
     pub identical: bool,
     /// Every difference, in the order found (grouped by location).
     pub differences: Vec<Difference>,
+    /// What differs without deciding the verdict: for two manifests, the tool, toolchain,
+    /// environment and command differences of two machines that built the same bytes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Difference>,
 }
 
 /// One comparison's options and its shared inflation budget.
@@ -261,12 +280,16 @@ pub fn diff(a: &Path, b: &Path, options: &DiffOptions) -> Result<DiffReport, Dif
         String::new()
     };
     compare(a, b, &label, &Ctx::new(options), 0, &mut out)?;
+    let (notes, differences): (Vec<_>, Vec<_>) = out
+        .into_iter()
+        .partition(|d| d.kind.is_note() && !options.strict);
     Ok(DiffReport {
         schema: REPORT_SCHEMA,
         a: a.to_path_buf(),
         b: b.to_path_buf(),
-        identical: out.is_empty(),
-        differences: out,
+        identical: differences.is_empty(),
+        differences,
+        notes,
     })
 }
 

@@ -174,6 +174,7 @@ pub fn vary(
         b: b.clone(),
         identical: differences.is_empty(),
         differences,
+        notes: Vec::new(),
     };
     Ok(VaryOutcome::Compared {
         report,

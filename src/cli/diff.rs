@@ -38,18 +38,37 @@ pub struct DiffArgs {
     /// The verifier identity recorded in the summary
     #[arg(long, value_name = "URI", env = "REPRO_VERIFIER_ID", default_value = crate::attest::VERIFIER_ID)]
     verifier_id: String,
+    /// Two manifests: count tool, toolchain, environment and command differences as
+    /// differences (by default they are notes, and the outputs decide)
+    #[arg(long)]
+    strict: bool,
 }
 
-/// Render a report for a person: differences grouped by location, details indented.
+/// Render a report for a person: differences grouped by location, details indented; then
+/// notes.
 pub fn render(report: &DiffReport, printer: &Printer) -> String {
     let mut out = String::new();
-    if report.identical {
+    if report.identical && report.notes.is_empty() {
         let _ = writeln!(
             out,
             "identical: {} and {}",
             report.a.display(),
             report.b.display()
         );
+        return out;
+    }
+    if report.identical {
+        let _ = writeln!(
+            out,
+            "reproduced: {} and {} built identical outputs from the same inputs and resolved set; {} note{} on how the builds ran:",
+            report.a.display(),
+            report.b.display(),
+            report.notes.len(),
+            if report.notes.len() == 1 { "" } else { "s" }
+        );
+        for n in &report.notes {
+            let _ = writeln!(out, "  note: {} ({}): {}", n.location, n.kind, n.summary);
+        }
         return out;
     }
     let mut last = None;
@@ -81,6 +100,9 @@ pub fn render(report: &DiffReport, printer: &Printer) -> String {
             }
         }
     }
+    for n in &report.notes {
+        let _ = writeln!(out, "  note: {} ({}): {}", n.location, n.kind, n.summary);
+    }
     let _ = writeln!(
         out,
         "{} difference{} between {} and {}",
@@ -103,6 +125,7 @@ pub fn run(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         all_metadata: args.all_metadata,
         root_a: args.root_a.clone(),
         root_b: args.root_b.clone(),
+        strict: args.strict,
         ..Default::default()
     };
     let report = match diff(&args.a, &args.b, &options) {
@@ -156,6 +179,11 @@ fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Resul
         &crate::digest::sha256(&b).hex(),
         provenance.as_deref(),
         report.differences.len(),
+        &report
+            .notes
+            .iter()
+            .map(|n| format!("{} ({}): {}", n.location, n.kind, n.summary))
+            .collect::<Vec<_>>(),
         &args.verifier_id,
         &crate::sbom::cyclonedx::rfc3339(now),
     );

@@ -549,7 +549,8 @@ fn manifest_sections_are_compared_with_their_own_kinds() {
         m.outputs[0].members[0].mode = 0o755;
     });
     std::fs::write(&b, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
-    let (code, d) = diff_json(&a, &b, &[]);
+    // Strict: every section is a difference.
+    let (code, d) = diff_json(&a, &b, &["--strict"]);
     assert_eq!(code, 1);
     assert_eq!(
         kinds(&d),
@@ -569,12 +570,49 @@ fn manifest_sections_are_compared_with_their_own_kinds() {
             ("dist/fn.zip!/app.py", "mode"),
         ]
     );
+    // By default the tool, environment, toolchain and command are notes: the outputs, the
+    // inputs and the resolved set decide.
+    let (code, d) = diff_json(&a, &b, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        kinds(&d),
+        vec![
+            ("target", "target"),
+            ("inputs.fn/requirements.txt", "input"),
+            (
+                "resolved/pypi/six-1.17.0-py2.py3-none-any.whl",
+                "resolved-changed"
+            ),
+            ("resolved/pypi/idna-3.10-py3-none-any.whl", "resolved-added"),
+            ("dist/fn.zip!/app.py", "content"),
+            ("dist/fn.zip!/app.py", "mode"),
+        ]
+    );
     // Swapped sides: the added artifact is removed.
     let (_, d) = diff_json(&b, &a, &[]);
     assert!(kinds(&d).contains(&(
         "resolved/pypi/idna-3.10-py3-none-any.whl",
         "resolved-removed"
     )));
+    // Only notes: reproduced (exit 0), the notes listed.
+    let notes_only = manifest(|m| {
+        m.tool.insert("version".into(), "0.2.0".into());
+        m.toolchains.insert("python".into(), "Python 3.12.2".into());
+        m.command = vec!["/opt/elsewhere/make".into()];
+    });
+    std::fs::write(&b, serde_json::to_vec_pretty(&notes_only).unwrap()).unwrap();
+    let out = repro().arg("diff").arg(&a).arg(&b).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("reproduced: "), "{text}");
+    assert_eq!(text.matches("  note: ").count(), 3, "{text}");
+    let out = repro()
+        .args(["diff", "--strict"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
