@@ -421,6 +421,10 @@ pub enum LockError {
         limit: u64,
     },
     /// The content does not follow the format's grammar.
+    ///
+    /// The message never quotes the file: a file that does not parse may not be a lockfile at
+    /// all (`-r /proc/self/environ`, a `.netrc`), and a lockfile's names and versions are what
+    /// `repro audit` keeps private. It says what is wrong and where (`file:line`, a column).
     #[error("{location}: {message}")]
     Syntax {
         /// Where parsing failed.
@@ -477,7 +481,9 @@ pub fn read_text(path: &Path) -> Result<(String, Digest), LockError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    // A FIFO, device or socket is refused before a byte is read: `-r /dev/stdin` or a named
+    // pipe would block, `/dev/zero` would never end.
+    let file = crate::fsio::open_regular(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_LOCKFILE_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -617,13 +623,17 @@ pub fn discover(root: &Path) -> Result<Vec<(PathBuf, Option<LockFormat>)>, LockE
     Ok(found)
 }
 
-/// Turn a byte span reported by a TOML parser into a syntax error at its line.
+/// Turn a byte span reported by a TOML parser into a syntax error at its line. The parser's
+/// message is kept, less any value it quotes from the file (see [`LockError::Syntax`]).
 pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LockError {
     let line = err
         .span()
         .map(|s| crate::model::LineIndex::new(text).line(s.start))
         .unwrap_or(0);
-    LockError::syntax(path, line, truncate(err.message().trim(), 300))
+    let message = crate::redact::scrub_quoted(err.message().trim(), |span| {
+        crate::redact::is_toml_value(text, span)
+    });
+    LockError::syntax(path, line, truncate(&message, 300))
 }
 
 #[cfg(test)]
