@@ -458,9 +458,10 @@ fn run_job(
             },
         };
     };
+    // The store's record is written to disk: the URL without the index's credentials.
     let prov = Provenance {
         filename: job.filename.clone(),
-        origin: url.clone(),
+        origin: crate::redact::redacted(url),
     };
     // Sizes from an index are as untrusted as its bytes: whatever arrives is hashed and judged
     // by the digest alone, so a substituted file is reported as a mismatch, not a size error.
@@ -479,7 +480,7 @@ fn run_job(
     match result {
         Ok(d) => Outcome::Downloaded { bytes: d.size },
         Err(FetchError::Store(e)) => mismatch(&e).unwrap_or(Outcome::Failed {
-            reason: format!("`{url}`: {e}"),
+            reason: format!("`{}`: {e}", crate::redact::redact(url)),
         }),
         Err(e) => Outcome::Failed {
             reason: e.to_string(),

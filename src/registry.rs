@@ -28,11 +28,11 @@ pub const DEFAULT_CRATES_URL: &str = "https://static.crates.io/crates";
 /// The PEP 691 JSON media type.
 pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 
-/// Why a request failed.
+/// Why a request failed. Messages carry the URL without credentials ([`crate::redact`]).
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with an error status.
-    #[error("`{url}` answered HTTP {status}")]
+    #[error("`{}` answered HTTP {status}", crate::redact::redact(url))]
     Status {
         /// The URL.
         url: String,
@@ -40,7 +40,7 @@ pub enum FetchError {
         status: u16,
     },
     /// The transfer failed (connection, TLS, timeout).
-    #[error("`{url}`: {detail}")]
+    #[error("`{}`: {}", crate::redact::redact(url), crate::redact::redact(detail))]
     Transport {
         /// The URL.
         url: String,
@@ -48,7 +48,7 @@ pub enum FetchError {
         detail: String,
     },
     /// The response is not what the protocol says.
-    #[error("`{url}`: {detail}")]
+    #[error("`{}`: {}", crate::redact::redact(url), crate::redact::redact(detail))]
     Protocol {
         /// The URL.
         url: String,
@@ -148,15 +148,21 @@ impl Http {
     }
 
     /// GET `url` and hand the body (with its Content-Length, if any) to `consume`, once.
+    /// Credentials in the URL (`https://user:token@host/…`) are sent as HTTP Basic
+    /// authentication, as pip sends them, and never in the request line or `Host` header.
     pub fn get<T>(
         &self,
         url: &str,
         accept: Option<&str>,
         consume: impl FnOnce(&mut dyn Read, Option<u64>) -> Result<T, FetchError>,
     ) -> Result<T, FetchError> {
-        let mut req = self.agent.get(url);
+        let (plain, authorization) = split_credentials(url);
+        let mut req = self.agent.get(plain.as_str());
         if let Some(a) = accept {
             req = req.header("Accept", a);
+        }
+        if let Some(auth) = &authorization {
+            req = req.header("Authorization", auth);
         }
         let mut resp = req.call().map_err(|e| match e {
             ureq::Error::StatusCode(status) => FetchError::Status {
@@ -172,6 +178,47 @@ impl Http {
         let mut reader = resp.body_mut().as_reader();
         consume(&mut reader, len)
     }
+}
+
+/// `url` without its user information, and the `Authorization: Basic …` value it stood for.
+fn split_credentials(url: &str) -> (String, Option<String>) {
+    use base64::Engine as _;
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return (url.to_string(), None);
+    };
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return (url.to_string(), None);
+    }
+    let user = percent_decode(parsed.username());
+    let pass = parsed.password().map(percent_decode).unwrap_or_default();
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    (parsed.to_string(), Some(format!("Basic {token}")))
+}
+
+/// Decode `%XX` escapes (user information is percent-encoded in a URL).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Resolves each host once per run and shares the answer between threads.
@@ -366,6 +413,16 @@ mod tests {
             crate_url("https://static.crates.io/crates/", "itoa", "1.0.11"),
             "https://static.crates.io/crates/itoa/itoa-1.0.11.crate"
         );
+    }
+
+    #[test]
+    fn credentials_become_basic_authentication() {
+        let (url, auth) = split_credentials("https://us%40er:t%3Ak@mirror.example/simple/six/");
+        assert_eq!(url, "https://mirror.example/simple/six/");
+        // base64("us@er:t:k")
+        assert_eq!(auth.as_deref(), Some("Basic dXNAZXI6dDpr"));
+        let (url, auth) = split_credentials("https://pypi.org/simple/");
+        assert_eq!((url.as_str(), auth), ("https://pypi.org/simple/", None));
     }
 
     #[test]

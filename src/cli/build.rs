@@ -343,7 +343,9 @@ fn git_source(dir: &Path) -> crate::attest::SourceInfo {
             .filter(|s| !s.is_empty())
     };
     let commit = git(&["rev-parse", "HEAD"]);
-    let uri = git(&["remote", "get-url", "origin"]).map(|u| format!("git+{u}"));
+    // A remote cloned with a token (`https://x-access-token:…@github.com/…`) keeps it in its URL.
+    let uri =
+        git(&["remote", "get-url", "origin"]).map(|u| format!("git+{}", crate::redact::redact(&u)));
     crate::attest::SourceInfo {
         uri: uri.or_else(|| commit.as_ref().map(|_| "git+local-checkout".to_string())),
         commit,
@@ -490,7 +492,12 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         toolchains: toolchains(),
         inputs,
         resolved,
-        command: args.command.clone(),
+        // Recorded without credentials (a `--index-url https://user:token@…` argument).
+        command: args
+            .command
+            .iter()
+            .map(|a| crate::redact::redacted(a))
+            .collect(),
         outputs,
     };
     let manifest = Manifest::new(

@@ -92,6 +92,7 @@ impl Progress {
 
     /// Print a line to stderr, above the bar when one is drawn.
     pub fn println(&self, line: String) {
+        let line = crate::redact::redacted(&line);
         if self.bar.is_hidden() {
             eprintln!("{line}");
         } else {

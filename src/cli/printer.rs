@@ -1,6 +1,8 @@
 //! The only writer to the terminal: stdout carries results, stderr carries everything else.
 //!
 //! Verbosity and colour are decided once, here, from the global options and the environment.
+//! Every line leaves through [`crate::redact::redact`], so a credential in a URL (an index's
+//! `user:token@`, a `?token=`) is never printed, whichever message carries it.
 
 use std::io::{IsTerminal, Write};
 
@@ -92,16 +94,15 @@ impl Printer {
     /// Write a block of result text to stdout.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(text.as_bytes())?;
+        stdout.write_all(crate::redact::redact(text).as_bytes())?;
         stdout.flush()
     }
 
     /// Write a JSON document to stdout.
     pub fn json<T: serde::Serialize>(&self, value: &T) -> std::io::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, value)?;
-        stdout.write_all(b"\n")?;
-        stdout.flush()
+        let mut text = serde_json::to_string_pretty(value)?;
+        text.push('\n');
+        self.out(&text)
     }
 
     /// Report a warning on stderr (silenced by -qq).
@@ -114,7 +115,11 @@ impl Printer {
         } else {
             "warning".to_string()
         };
-        let _ = writeln!(std::io::stderr().lock(), "{label}: {message}");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{label}: {}",
+            crate::redact::redact(message)
+        );
     }
 
     /// Report an error on stderr, with an optional hint line.
@@ -125,9 +130,9 @@ impl Printer {
             "error".to_string()
         };
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{label}: {message}");
+        let _ = writeln!(stderr, "{label}: {}", crate::redact::redact(message));
         if let Some(h) = hint {
-            let _ = writeln!(stderr, "  hint: {h}");
+            let _ = writeln!(stderr, "  hint: {}", crate::redact::redact(h));
         }
     }
 }

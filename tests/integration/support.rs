@@ -28,12 +28,16 @@ pub enum Reply {
     Stall,
 }
 
+/// The request line and headers of each request, in arrival order.
+type Requests = Arc<Mutex<Vec<(String, Vec<String>)>>>;
+
 /// A running server. Routes can change while it runs; every request is counted.
 pub struct Server {
     /// `http://127.0.0.1:PORT`
     pub url: String,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     hits: Arc<Mutex<Vec<String>>>,
+    headers: Requests,
 }
 
 impl Server {
@@ -43,15 +47,26 @@ impl Server {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let routes: Arc<Mutex<HashMap<String, Reply>>> = Arc::default();
         let hits: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, h) = (routes.clone(), hits.clone());
+        let headers: Requests = Arc::default();
+        let (r, h, hd) = (routes.clone(), hits.clone(), headers.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let (r, h) = (r.clone(), h.clone());
-                std::thread::spawn(move || serve(stream, r, h));
+                let (r, h, hd) = (r.clone(), h.clone(), hd.clone());
+                std::thread::spawn(move || serve(stream, r, h, hd));
             }
         });
-        Server { url, routes, hits }
+        Server {
+            url,
+            routes,
+            hits,
+            headers,
+        }
+    }
+
+    /// The request line and headers of every request so far, in order.
+    pub fn requests(&self) -> Vec<(String, Vec<String>)> {
+        self.headers.lock().unwrap().clone()
     }
 
     /// Answer `path` with `reply`.
@@ -79,6 +94,7 @@ fn serve(
     stream: TcpStream,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     hits: Arc<Mutex<Vec<String>>>,
+    requests: Requests,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
@@ -92,12 +108,18 @@ fn serve(
             .nth(1)
             .unwrap_or("/")
             .to_string();
+        let mut headers = Vec::new();
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                 break;
             }
+            headers.push(header.trim_end().to_string());
         }
+        requests
+            .lock()
+            .unwrap()
+            .push((request_line.trim_end().to_string(), headers));
         let reply = {
             let mut routes = routes.lock().unwrap();
             let reply = routes.get(&path).cloned();
