@@ -255,7 +255,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Default paths when none are given: the current directory.
-fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+pub(crate) fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

@@ -13,6 +13,10 @@
 //!   lockfile at all (`-r /proc/self/environ`, a `.netrc`), that text is a secret. Quoted spans
 //!   that come from the file are replaced with `…`; the parser's own vocabulary stays.
 //!
+//! - [`plain_text`]: text taken from a data source (an advisory's summary, a package name) and
+//!   written into a report or onto a terminal loses its control characters and terminal escape
+//!   sequences, so it cannot forge a line of the report or repaint the screen.
+//!
 //! This module imports nothing from the rest of the crate.
 
 use std::borrow::Cow;
@@ -109,6 +113,61 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// `text` as one line of plain text: terminal escape sequences (CSI `ESC [ … final`, OSC
+/// `ESC ] … BEL` or `ESC \\`, and two-byte `ESC x`) are removed, every other control character
+/// (line breaks, tabs, C1 controls, DEL) becomes a space, and Unicode direction overrides and
+/// isolates (which reorder what a terminal shows) are removed.
+pub fn plain_text(text: &str) -> Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates, then one final byte in @..~.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC, DCS, SOS, PM, APC: up to BEL or ESC \.
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' {
+                            break;
+                        }
+                        if c == '\u{1b}' {
+                            if chars.peek() == Some(&'\\') {
+                                chars.next();
+                            }
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            // C1 CSI and OSC introducers, as ESC [ and ESC ].
+            '\u{9b}' => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// [`redact`] into an owned string.
@@ -245,6 +304,19 @@ mod tests {
         // Redacting twice changes nothing more.
         let once = redacted("https://u:p@x.org/?token=t");
         assert_eq!(redact(&once), once);
+    }
+
+    #[test]
+    fn plain_text_cannot_forge_lines_or_repaint() {
+        assert_eq!(
+            plain_text("ReDoS\n\nLOW FAKE-1 safe==1.0\r\x1b[2K\x1b[1;32mok\x1b[0m"),
+            "ReDoS  LOW FAKE-1 safe==1.0 ok"
+        );
+        assert_eq!(
+            plain_text("a\x1b]8;;https://evil\x07link\x1b]8;;\x1b\\b\u{202E}cba\u{9b}31mc"),
+            "alinkbcbac"
+        );
+        assert!(matches!(plain_text("plain — text ✓"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! Verbosity and colour are decided once, here, from the global options and the environment.
 //! Every line leaves through [`crate::redact::redact`], so a credential in a URL (an index's
-//! `user:token@`, a `?token=`) is never printed, whichever message carries it.
+//! `user:token@`, a `?token=`) is never printed, whichever message carries it; diagnostics on
+//! stderr also lose control characters and escape sequences that data (a record's version, a
+//! file name) may carry ([`crate::redact::plain_text`], line by line).
 
 use std::io::{IsTerminal, Write};
 
@@ -115,11 +117,7 @@ impl Printer {
         } else {
             "warning".to_string()
         };
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "{label}: {}",
-            crate::redact::redact(message)
-        );
+        let _ = writeln!(std::io::stderr().lock(), "{label}: {}", diagnostic(message));
     }
 
     /// Report an error on stderr, with an optional hint line.
@@ -130,9 +128,18 @@ impl Printer {
             "error".to_string()
         };
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{label}: {}", crate::redact::redact(message));
+        let _ = writeln!(stderr, "{label}: {}", diagnostic(message));
         if let Some(h) = hint {
-            let _ = writeln!(stderr, "  hint: {}", crate::redact::redact(h));
+            let _ = writeln!(stderr, "  hint: {}", diagnostic(h));
         }
     }
+}
+
+/// A diagnostic as printed: each line plain text, credentials redacted.
+fn diagnostic(message: &str) -> String {
+    let lines: Vec<_> = message
+        .split('\n')
+        .map(|l| crate::redact::plain_text(l))
+        .collect();
+    crate::redact::redacted(&lines.join("\n"))
 }

@@ -56,3 +56,78 @@ fn a_chain_of_double_includes_is_read_once_per_file() {
     assert_eq!(code, 0, "{report:#}");
     let _ = repro;
 }
+
+/// Without `--report`, the private findings go to the state directory (0700), not to the
+/// current directory (usually a git work tree).
+#[test]
+fn audit_report_defaults_to_a_private_state_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir(dir.join("db")).unwrap();
+    std::fs::write(
+        dir.join("db/a.json"),
+        r#"{"id":"PYSEC-T-1","affected":[{"package":{"ecosystem":"PyPI","name":"demo"},"versions":["1.0"]}]}"#,
+    )
+    .unwrap();
+    write(dir, "requirements.txt", "demo==1.0\n");
+    let work = dir.join("work");
+    std::fs::create_dir(&work).unwrap();
+    let run = |env: &[(&str, std::path::PathBuf)]| {
+        let mut cmd = repro();
+        cmd.current_dir(&work)
+            .env_remove("XDG_STATE_HOME")
+            .args(["audit", "--now", "2026-12-03", "--db"])
+            .arg(dir.join("db"))
+            .arg(dir.join("requirements.txt"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    // $XDG_STATE_HOME/repro.
+    let out = run(&[("XDG_STATE_HOME", dir.join("state"))]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = dir.join("state/repro/audit-report.txt");
+    assert!(report.is_file());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(report.to_str().unwrap()));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.join("state/repro")), 0o700);
+    assert_eq!(mode(&report), 0o600);
+    assert_eq!(
+        std::fs::read_dir(&work).unwrap().count(),
+        0,
+        "nothing in the work tree"
+    );
+    // Else ~/.local/state/repro.
+    let out = run(&[("HOME", dir.join("home"))]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.join("home/.local/state/repro/audit-report.txt")
+            .is_file()
+    );
+    assert_eq!(
+        std::fs::read_dir(&work).unwrap().count(),
+        0,
+        "nothing in the work tree"
+    );
+    // A state directory others may enter is refused.
+    std::fs::set_permissions(
+        dir.join("state/repro"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let out = run(&[("XDG_STATE_HOME", dir.join("state"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0755"));
+}

@@ -313,3 +313,475 @@ fn build_records_carry_no_credentials() {
         "{prov}"
     );
 }
+
+// --- Private routing of `repro audit` on every path -------------------------------------------
+
+/// What must never appear in a public log of an audit run without `--show`.
+const PRIVATE: &[&str] = &[
+    "secretpkg",
+    "1.2.3",
+    "PYSEC-T-SECRET",
+    "CVE-2099-0001",
+    "vulns/secretpkg",
+];
+
+fn assert_private(what: &str, out: &std::process::Output, code: i32) {
+    let text = output_of(out);
+    assert_eq!(out.status.code(), Some(code), "{what}: {text}");
+    for secret in PRIVATE {
+        assert!(!text.contains(secret), "{what}: {secret} leaked:\n{text}");
+    }
+}
+
+/// An OSV database with one record affecting `secretpkg` 1.2.3, under `vulns/secretpkg/`.
+fn secret_db(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("db");
+    std::fs::create_dir_all(db.join("vulns/secretpkg")).unwrap();
+    std::fs::write(
+        db.join("vulns/secretpkg/PYSEC-T-SECRET.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "id": "PYSEC-T-SECRET",
+            "aliases": ["CVE-2099-0001"],
+            "published": "2026-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "secretpkg"},
+                          "versions": ["1.2.3"]}],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    db
+}
+
+fn audit(dir: &Path, args: &[&str]) -> std::process::Output {
+    repro()
+        .current_dir(dir)
+        .args(["audit", "--now", "2026-12-03"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn audit_error_paths_name_no_package_advisory_or_record() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let db = secret_db(dir);
+    let db = db.to_str().unwrap();
+    let lock = write(dir, "requirements.txt", "secretpkg==1.2.3\n");
+    let lock = lock.to_str().unwrap();
+    let report = dir.join("private/report.txt");
+    std::fs::create_dir(dir.join("private")).unwrap();
+    let report = report.to_str().unwrap();
+
+    // Findings: counts only.
+    assert_private(
+        "findings",
+        &audit(dir, &["--db", db, "--report", report, lock]),
+        1,
+    );
+
+    // Lockfiles that do not parse, each quoting the package in its own way.
+    for (i, (name, text)) in [
+        ("requirements.txt", "secretpkg==1.2.3 (\n"),
+        ("requirements.txt", "secretpkg==1.2.3 --hash=sha256:1.2.3\n"),
+        ("requirements.txt", "secretpkg==1.2.3 --frobnicate=secretpkg\n"),
+        ("requirements.txt", "-r secretpkg-1.2.3.txt\n"),
+        ("uv.lock", "version = 1\n[[package]]\nname = \"secretpkg\"\nversion = \"1.2.3\"\nsource = \"secretpkg\"\n"),
+        ("pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"secretpkg\"\nversion = 1.2\n"),
+        ("Cargo.lock", "version = 3\n[[package]]\nname = \"secretpkg\"\nversion = \"1.2.3\"\ndependencies = [\"secretpkg 1.2.3 (bad)\"]\n"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let sub = dir.join(format!("lock{i}"));
+        std::fs::create_dir(&sub).unwrap();
+        let bad = write(&sub, name, text);
+        assert_private(
+            &format!("lock {i}"),
+            &audit(dir, &["--db", db, "--report", report, bad.to_str().unwrap()]),
+            2,
+        );
+    }
+
+    // Policies: a syntax error in an embargoed clock entry, a bad date, a bad type.
+    for (i, policy) in [
+        "[[clock]]\nadvisory = \"CVE-2099-0001\npackage = \"secretpkg\"\nstart = \"2026-07-01\"\n",
+        "[[clock]]\nadvisory = \"CVE-2099-0001\"\npackage = \"secretpkg\"\nstart = \"1.2.3\"\n",
+        "[[clock]]\nadvisory = \"CVE-2099-0001\"\npackage = [\"secretpkg\"]\nstart = \"2026-07-01\"\n",
+        "high-days = \"secretpkg\"\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = write(dir, &format!("policy{i}.toml"), policy);
+        assert_private(
+            &format!("policy {i}"),
+            &audit(
+                dir,
+                &["--db", db, "--policy", p.to_str().unwrap(), "--report", report, lock],
+            ),
+            2,
+        );
+    }
+
+    // A stale index: a record this audit reads was edited since indexing.
+    let idx = dir.join("osv.idx");
+    let built = repro()
+        .args(["db", "index", db, "--out"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(0), "{}", output_of(&built));
+    let idx = idx.to_str().unwrap();
+    assert_private(
+        "fresh index",
+        &audit(dir, &["--db", idx, "--report", report, lock]),
+        1,
+    );
+    let record = dir.join("db/vulns/secretpkg/PYSEC-T-SECRET.json");
+    let text = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace("2026-01-01", "2026-01-02");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&record)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .unwrap();
+    let out = audit(dir, &["--db", idx, "--report", report, lock]);
+    assert_private("stale index", &out, 2);
+    assert!(
+        output_of(&out).contains("stale index"),
+        "{}",
+        output_of(&out)
+    );
+    // With --show the person at the terminal learns which record.
+    let out = audit(dir, &["--db", idx, "--show", lock]);
+    assert!(
+        output_of(&out).contains("vulns/secretpkg"),
+        "{}",
+        output_of(&out)
+    );
+
+    // A damaged index body.
+    let mut bytes = std::fs::read(idx).unwrap();
+    let n = bytes.len();
+    bytes[n - 10..].copy_from_slice(b"\"secretpkg");
+    let broken = dir.join("broken.idx");
+    std::fs::write(&broken, &bytes).unwrap();
+    std::fs::write(
+        &record,
+        std::fs::read_to_string(&record)
+            .unwrap()
+            .replace("2026-01-02", "2026-01-01"),
+    )
+    .unwrap();
+    assert_private(
+        "damaged index",
+        &audit(
+            dir,
+            &["--db", broken.to_str().unwrap(), "--report", report, lock],
+        ),
+        2,
+    );
+
+    // An SBOM and a manifest that do not parse, quoting the package.
+    let sbom = write(
+        dir,
+        "sbom.json",
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [{"type": "library", "name": "secretpkg", "version": "1.2.3", "purl": {"secretpkg": "1.2.3"}}]}"#,
+    );
+    assert_private(
+        "sbom",
+        &audit(
+            dir,
+            &[
+                "--db",
+                db,
+                "--report",
+                report,
+                "--sbom",
+                sbom.to_str().unwrap(),
+            ],
+        ),
+        2,
+    );
+    let manifest = write(
+        dir,
+        "manifest.json",
+        r#"{"schema": "repro.manifest/v1", "build_id": "x", "build": {"resolved": [{"name": "secretpkg", "version": "1.2.3", "size": "secretpkg"}]}}"#,
+    );
+    assert_private(
+        "manifest",
+        &audit(
+            dir,
+            &[
+                "--db",
+                db,
+                "--report",
+                report,
+                "--manifest",
+                manifest.to_str().unwrap(),
+            ],
+        ),
+        2,
+    );
+
+    // A report that cannot be written.
+    assert_private(
+        "unwritable report",
+        &audit(
+            dir,
+            &["--db", db, "--report", "/nonexistent/dir/r.txt", lock],
+        ),
+        2,
+    );
+}
+
+/// An advisory's text is plain in the report: no line breaks to forge a finding, no escapes.
+#[test]
+fn advisory_text_cannot_forge_report_lines() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let db = dir.join("db");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(
+        db.join("a.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "id": "PYSEC-T-1\u{1b}[2K",
+            "aliases": ["CVE-1\nLOW FAKE-2 other==9.9 (pypi, vulnerability)"],
+            "summary": "real issue\n\nLOW FAKE-1 demo==1.0 (pypi, vulnerability) [not failing]\r\u{1b}]8;;https://evil\u{7}x\u{1b}[1;32m",
+            "published": "2026-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "demo"},
+                          "versions": ["1.0"],
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0\n  fixed in: nothing"}]}]}],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let lock = write(dir, "requirements.txt", "demo==1.0\n");
+    let report = dir.join("report.txt");
+    let out = audit(
+        dir,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            lock.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", output_of(&out));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    let finding_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            ["CRITICAL ", "HIGH ", "MEDIUM ", "LOW ", "UNKNOWN ", "INFO "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .collect();
+    assert_eq!(finding_lines.len(), 1, "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("  fixed in: nothing")),
+        "{text}"
+    );
+    let shown = audit(
+        dir,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--show",
+            lock.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&shown.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("LOW ")).count(),
+        0,
+        "{stdout}"
+    );
+}
+
+// --- `repro release`: the private report stays out of the release, and out of the log -------
+
+/// A directory with a release key (`release.key`, passphrase in REPRO_PASSWORD).
+fn with_key() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let out = repro()
+        .current_dir(t.path())
+        .env("REPRO_PASSWORD", "pass")
+        .args(["key", "generate", "--out", "release"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", output_of(&out));
+    t
+}
+
+fn release(dir: &Path, args: &[&str]) -> std::process::Output {
+    repro()
+        .current_dir(dir)
+        .env("REPRO_PASSWORD", "pass")
+        .args([
+            "release",
+            "--name",
+            "r",
+            "--version",
+            "1",
+            "--target",
+            "lambda-python3.12-x86_64",
+            "--key",
+            "release.key",
+        ])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn release_refuses_an_audit_report_inside_the_release_folder_however_written() {
+    let t = with_key();
+    let dir = t.path();
+    write(dir, "requirements.txt", "");
+    std::fs::create_dir(dir.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink("rel", dir.join("link")).unwrap();
+    std::os::unix::fs::symlink("rel/private.txt", dir.join("elsewhere/report-link.txt")).unwrap();
+    for report in [
+        "./rel/private.txt",
+        "rel/../rel/private.txt",
+        "elsewhere/../rel/./private.txt",
+        "link/private.txt",
+        "elsewhere/report-link.txt",
+    ] {
+        let out = release(
+            dir,
+            &[
+                "--out",
+                "rel",
+                "--db",
+                "db",
+                "--audit-report",
+                report,
+                "requirements.txt",
+            ],
+        );
+        let text = output_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{report}: {text}");
+        assert!(
+            text.contains("inside the release folder") || text.contains("symbolic link"),
+            "{report}: {text}"
+        );
+        assert!(!dir.join("rel/private.txt").exists(), "{report}");
+        let _ = std::fs::remove_dir_all(dir.join("rel"));
+    }
+}
+
+#[test]
+fn release_error_paths_name_no_package_advisory_or_record() {
+    use crate::support::{Reply, Server, sha256_hex, simple_page, wheel};
+    let t = with_key();
+    let dir = t.path();
+    let server = Server::start();
+    let whl = wheel("secretpkg", "1.2.3", "py3-none-any", "S = 1\n");
+    let name = "secretpkg-1.2.3-py3-none-any.whl";
+    server.route(
+        &format!("/files/{name}"),
+        Reply::Ok(whl.clone(), "application/octet-stream"),
+    );
+    server.route(
+        "/simple/secretpkg/",
+        Reply::Ok(
+            simple_page(&server.url, &[(name, &whl)]),
+            "application/vnd.pypi.simple.v1+json",
+        ),
+    );
+    let index = format!("{}/simple/", server.url);
+    let db = secret_db(dir);
+    let lock = write(
+        dir,
+        "requirements.txt",
+        &format!("secretpkg==1.2.3 --hash=sha256:{}\n", sha256_hex(&whl)),
+    );
+    let common = |out: &str, db: &str| -> Vec<String> {
+        [
+            "--out",
+            out,
+            "--db",
+            db,
+            "--store",
+            "store",
+            "--index-url",
+            &index,
+            "--audit-report",
+            "private/audit.txt",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    std::fs::create_dir(dir.join("private")).unwrap();
+    let run = |n: usize, db: &str, extra: &[&str], lock: &Path| {
+        let mut args = common(&format!("rel{n}"), db);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(lock.to_str().unwrap().to_string());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        release(dir, &refs)
+    };
+    // Findings stop the release: counts and the report's path only.
+    let out = run(0, db.to_str().unwrap(), &[], &lock);
+    assert_private("release findings", &out, 1);
+    assert!(
+        output_of(&out).contains("private/audit.txt"),
+        "{}",
+        output_of(&out)
+    );
+
+    // A policy with an embargoed clock entry that does not parse.
+    let policy = write(
+        dir,
+        "policy.toml",
+        "[[clock]]\nadvisory = \"CVE-2099-0001\npackage = \"secretpkg\"\nstart = \"2026-07-01\"\n",
+    );
+    let out = run(
+        1,
+        db.to_str().unwrap(),
+        &["--policy", policy.to_str().unwrap()],
+        &lock,
+    );
+    assert_private("release policy", &out, 2);
+
+    // A stale index.
+    let idx = dir.join("osv.idx");
+    let built = repro()
+        .args(["db", "index"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(0), "{}", output_of(&built));
+    let record = db.join("vulns/secretpkg/PYSEC-T-SECRET.json");
+    let text = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace("2026-01-01", "2026-01-02");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&record)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .unwrap();
+    let out = run(2, idx.to_str().unwrap(), &[], &lock);
+    assert_private("release stale index", &out, 2);
+
+    // A lock that does not parse.
+    let sub = dir.join("bad");
+    std::fs::create_dir(&sub).unwrap();
+    let bad = write(&sub, "requirements.txt", "secretpkg==1.2.3 (\n");
+    let out = run(3, db.to_str().unwrap(), &[], &bad);
+    assert_private("release bad lock", &out, 2);
+}
