@@ -440,6 +440,20 @@ pub enum LockError {
         /// The file.
         path: PathBuf,
     },
+    /// A file found under a directory whose name would be a lockfile's but whose path is not
+    /// valid UTF-8: reported, not skipped (a skipped lockfile would pass unchecked).
+    #[error("`{}`: the path is not valid UTF-8", path.to_string_lossy())]
+    NotUtf8Name {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A path named on the command line holds no lockfile at all: a gate that found nothing to
+    /// check does not pass.
+    #[error("`{}` holds no lockfile", path.display())]
+    NoLockfile {
+        /// The directory.
+        path: PathBuf,
+    },
 }
 
 impl LockError {
@@ -469,6 +483,11 @@ impl LockError {
                     .to_string(),
             ),
             LockError::TooLarge { .. } => Some("is this really a lockfile?".to_string()),
+            LockError::NotUtf8Name { .. } => Some("rename it (or its directory) to check it".to_string()),
+            LockError::NoLockfile { .. } => Some(
+                "repro looks for requirements*.txt, uv.lock, pylock*.toml and Cargo.lock, skipping target/, .venv/, node_modules/ and .git/"
+                    .to_string(),
+            ),
             LockError::Io { .. } => None,
         }
     }
@@ -580,17 +599,37 @@ const SKIPPED_DIRS: &[&str] = &[
     ".pytest_cache",
 ];
 
+/// What [`discover`] found under a root: lockfiles (with their format, when the name says it),
+/// and files it could not consider.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Lockfiles, in a stable order, each named by the path it was found at (a symbolic link is
+    /// named as the link).
+    pub locks: Vec<(PathBuf, Option<LockFormat>)>,
+    /// Files that would be lockfiles but cannot be read as such (a name that is not UTF-8).
+    pub problems: Vec<LockError>,
+}
+
 /// Find the lockfiles under `root` (or `root` itself when it is a file), in a stable order.
-pub fn discover(root: &Path) -> Result<Vec<(PathBuf, Option<LockFormat>)>, LockError> {
+///
+/// A symbolic link with a lockfile's name is followed, and named by its own path; links to
+/// directories are not followed, so a link loop cannot trap the walk. Each lockfile is listed
+/// once, under the first path that reaches it. A name that is not valid UTF-8 but would
+/// otherwise be a lockfile's is reported in [`Discovered::problems`].
+pub fn discover(root: &Path) -> Result<Discovered, LockError> {
     let meta = std::fs::metadata(root).map_err(|source| LockError::Io {
         path: root.to_path_buf(),
         source,
     })?;
     if !meta.is_dir() {
         let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        return Ok(vec![(root.to_path_buf(), LockFormat::from_file_name(name))]);
+        return Ok(Discovered {
+            locks: vec![(root.to_path_buf(), LockFormat::from_file_name(name))],
+            problems: Vec::new(),
+        });
     }
-    let mut found = Vec::new();
+    let mut found = Discovered::default();
+    let mut seen = std::collections::HashSet::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -609,15 +648,24 @@ pub fn discover(root: &Path) -> Result<Vec<(PathBuf, Option<LockFormat>)>, LockE
                 std::io::Error::other("file system loop while walking the tree")
             }),
         })?;
-        if !entry.file_type().is_file() {
+        let ft = entry.file_type();
+        if !(ft.is_file() || ft.is_symlink()) {
             continue;
         }
-        if let Some(format) = entry
-            .file_name()
-            .to_str()
-            .and_then(LockFormat::from_file_name)
-        {
-            found.push((entry.into_path(), Some(format)));
+        let Some(format) = LockFormat::from_file_name(&entry.file_name().to_string_lossy()) else {
+            continue;
+        };
+        if entry.path().to_str().is_none() {
+            found.problems.push(LockError::NotUtf8Name {
+                path: entry.into_path(),
+            });
+            continue;
+        }
+        // A link to a file already found (or found twice through links) is one lockfile. A
+        // dangling or looping link is kept: loading it reports why it cannot be read.
+        let key = std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().into());
+        if seen.insert(key) {
+            found.locks.push((entry.into_path(), Some(format)));
         }
     }
     Ok(found)

@@ -131,3 +131,149 @@ fn audit_report_defaults_to_a_private_state_directory() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0755"));
 }
+
+/// A symbolic link named `requirements.txt` is checked (under the link's name), not skipped;
+/// a link loop is reported, not followed forever.
+#[test]
+fn symlinked_lockfiles_are_followed_and_named_by_the_link() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    std::fs::create_dir_all(dir.join("tree/fn")).unwrap();
+    // Unpinned: a lock that must fail the check if it is read at all.
+    write(&dir.join("shared"), "pins.txt", "six>=1\n");
+    std::os::unix::fs::symlink(
+        "../../shared/pins.txt",
+        dir.join("tree/fn/requirements.txt"),
+    )
+    .unwrap();
+    // A directory link back up: not followed, so no loop.
+    std::os::unix::fs::symlink("..", dir.join("tree/fn/up")).unwrap();
+    let tree = dir.join("tree");
+    let (code, report) = check_json(&[tree.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["totals"]["lockfiles"], 1, "{report:#}");
+    let link = tree.join("fn/requirements.txt");
+    assert_eq!(report["locks"][0]["path"], link.to_str().unwrap());
+    assert_eq!(report["findings"][0]["code"], "unpinned");
+
+    // The same through `repro audit`: the package is audited.
+    std::fs::write(dir.join("shared/pins.txt"), "demo==1.0\n").unwrap();
+    std::fs::create_dir(dir.join("db")).unwrap();
+    std::fs::write(
+        dir.join("db/a.json"),
+        r#"{"id":"PYSEC-T-1","affected":[{"package":{"ecosystem":"PyPI","name":"demo"},"versions":["1.0"]}]}"#,
+    )
+    .unwrap();
+    let out = repro()
+        .args(["audit", "--now", "2026-12-03", "--db"])
+        .arg(dir.join("db"))
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 packages audited"), "{text}");
+
+    // A link loop with a lockfile's name: reported (exit 2), the walk ends.
+    std::os::unix::fs::symlink("uv.lock", dir.join("tree/uv.lock")).unwrap();
+    let (code, report) = check_json(&[tree.to_str().unwrap()]);
+    assert_eq!(code, 2, "{report:#}");
+    assert!(
+        report["failures"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("tree/uv.lock"),
+        "{report:#}"
+    );
+}
+
+/// A lockfile whose path is not UTF-8 is reported, not skipped.
+#[test]
+fn lockfiles_with_names_that_are_not_utf8_are_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let name = std::ffi::OsStr::from_bytes(b"requirements-\xff.txt");
+    std::fs::write(dir.join(name), "six>=1\n").unwrap();
+    let sub = dir.join(std::ffi::OsStr::from_bytes(b"fn-\xfe"));
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("requirements.txt"), "six>=1\n").unwrap();
+    for json in [true, false] {
+        let out = repro()
+            .arg("check")
+            .args(json.then_some("--json"))
+            .arg(dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert_eq!(
+            text.matches("the path is not valid UTF-8").count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            !text.contains("0 lockfiles, 0 packages, 0 hashes: hermetic"),
+            "{text}"
+        );
+    }
+}
+
+/// A path given on the command line that holds no lockfile is an error, not "0 lockfiles:
+/// hermetic".
+#[test]
+fn a_path_with_no_lockfile_is_an_error() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    write(dir, "README.md", "nothing to see\n");
+    let (code, report) = check_json(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["hermetic"], false);
+    assert!(
+        report["failures"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("holds no lockfile"),
+        "{report:#}"
+    );
+    let out = repro()
+        .args(["audit", "--db"])
+        .arg(dir)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no lockfile"));
+}
+
+/// `check --target` with wheels missing from the store: "closure not checked", exit 1, unless
+/// `--allow-unchecked-closure`.
+#[test]
+fn an_unchecked_closure_fails_under_target() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let lock = write(dir, "requirements.txt", SIX);
+    let run = |extra: &[&str]| {
+        repro()
+            .args(["check", "--target", "lambda-python3.12-x86_64", "--store"])
+            .arg(dir.join("empty-store"))
+            .args(extra)
+            .arg(&lock)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains(": closure not checked ("), "{text}");
+    assert!(text.contains("--allow-unchecked-closure"), "{text}");
+    let out = run(&["--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["hermetic"], false);
+    assert_eq!(report["closure"]["unchecked"], 1);
+    let out = run(&["--allow-unchecked-closure"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(": hermetic, closure not checked ("), "{text}");
+}
