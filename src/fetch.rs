@@ -19,10 +19,26 @@ use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSour
 use crate::model::{Ecosystem, Location};
 use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
 use crate::resolve::{Selector, Target, select};
-use crate::store::{Provenance, Store, StoreError};
+use crate::store::{MAX_OBJECT_BYTES, Provenance, Store, StoreError};
 
 /// Version of the JSON document `repro fetch --json` prints.
 pub const REPORT_SCHEMA: &str = "repro.fetch/v1";
+
+/// Most parallel downloads (`--jobs`). Each is a thread with its own connection; past a few
+/// dozen, a mirror throttles and the machine's thread limit comes into view (`-j 5000` could
+/// not start its threads).
+pub const MAX_JOBS: usize = 256;
+
+/// The byte limit of one download: what the server announced plus one byte (so a longer body is
+/// caught), never more than the store's cap on an object. A `Content-Length` above the cap is
+/// refused before a byte is read, so a server cannot lift the cap by announcing more.
+pub fn download_limit(content_length: Option<u64>) -> Result<u64, u64> {
+    match content_length {
+        Some(n) if n > MAX_OBJECT_BYTES => Err(n),
+        Some(n) => Ok((n + 1).min(MAX_OBJECT_BYTES)),
+        None => Ok(MAX_OBJECT_BYTES),
+    }
+}
 
 /// Where bytes may come from.
 #[derive(Debug, Clone)]
@@ -192,7 +208,7 @@ fn plan(
     sources: &Sources,
     store: &Store,
     http: Option<&Http>,
-    jobs: usize,
+    pool: &rayon::ThreadPool,
     index_requests: &mut usize,
 ) -> (Vec<Job>, Vec<PlanError>) {
     let mut out = Vec::new();
@@ -285,10 +301,6 @@ fn plan(
     let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
         Some(http) if !need_index.is_empty() => {
             *index_requests = need_index.len();
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(jobs)
-                .build()
-                .expect("thread pool");
             pool.install(|| {
                 need_index
                     .par_iter()
@@ -467,12 +479,16 @@ fn run_job(
     // by the digest alone, so a substituted file is reported as a mismatch, not a size error.
     let result = http.retrying(
         || {
-            http.get(url, None, |reader, len| {
-                Ok(
-                    store.ingest(reader, allowed, &prov, len.map(|l| l + 1), &|n| {
-                        progress(Event::Bytes(n))
-                    })?,
-                )
+            http.get(url, None, registry::Coding::Identity, |reader, len| {
+                let limit = download_limit(len).map_err(|n| FetchError::Protocol {
+                    url: url.clone(),
+                    detail: format!(
+                        "the server announces {n} bytes, more than the {MAX_OBJECT_BYTES}-byte limit of an artifact: nothing was read"
+                    ),
+                })?;
+                Ok(store.ingest(reader, allowed, &prov, Some(limit), &|n| {
+                    progress(Event::Bytes(n))
+                })?)
             })
         },
         &|e, n| progress(Event::Retry(&e.to_string(), n)),
@@ -508,6 +524,16 @@ pub fn fetch(
         })?),
         None => None,
     };
+    // One pool for the index and the downloads. Starting its threads can fail (a low process
+    // or memory limit): that is an error to report, not a reason to panic.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.clamp(1, MAX_JOBS))
+        .build()
+        .map_err(|e| {
+            std::io::Error::other(format!(
+                "cannot start {jobs} download threads ({e}): lower `--jobs`"
+            ))
+        })?;
     let mut index_requests = 0;
     let (jobs_list, plan_errors) = plan(
         locks,
@@ -515,15 +541,11 @@ pub fn fetch(
         sources,
         store,
         http.as_ref(),
-        jobs.max(1),
+        &pool,
         &mut index_requests,
     );
     progress(Event::Planned(jobs_list.len()));
     let results = Mutex::new(Vec::with_capacity(jobs_list.len()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .expect("thread pool");
     pool.install(|| {
         jobs_list.par_iter().for_each(|job| {
             let outcome = run_job(
@@ -560,4 +582,21 @@ pub fn fetch(
         plan_errors,
         index_requests,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_content_length_cannot_lift_the_object_cap() {
+        assert_eq!(download_limit(None), Ok(MAX_OBJECT_BYTES));
+        assert_eq!(download_limit(Some(10)), Ok(11));
+        assert_eq!(download_limit(Some(MAX_OBJECT_BYTES)), Ok(MAX_OBJECT_BYTES));
+        assert_eq!(
+            download_limit(Some(MAX_OBJECT_BYTES + 1)),
+            Err(MAX_OBJECT_BYTES + 1)
+        );
+        assert_eq!(download_limit(Some(u64::MAX)), Err(u64::MAX));
+    }
 }

@@ -93,6 +93,23 @@ impl Printer {
         }
     }
 
+    /// Style `text` for stderr.
+    pub fn paint_err(&self, style: Style, text: &str) -> String {
+        if self.color_err {
+            format!("{}{text}\x1b[0m", style.code())
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Write a block of diagnostics (already labelled, possibly painted with
+    /// [`Printer::paint_err`]) to stderr, credentials redacted.
+    pub fn diagnostics(&self, text: &str) {
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(crate::redact::redact(text).as_bytes());
+    }
+
     /// Write a block of result text to stdout.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();

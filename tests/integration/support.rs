@@ -26,6 +26,12 @@ pub enum Reply {
     WrongLength(Vec<u8>, usize),
     /// Accept the request and never answer (until the client gives up).
     Stall,
+    /// Send these bytes as they are (status line, headers and body), then close.
+    Raw(Vec<u8>),
+    /// Send these bytes, then hold the connection open without a further byte for 30 s.
+    RawThenStall(Vec<u8>),
+    /// Send these bytes (a head), then `n` body bytes one at a time, `interval` apart.
+    Drip(Vec<u8>, usize, Duration),
 }
 
 /// The request line and headers of each request, in arrival order.
@@ -162,6 +168,27 @@ fn serve(
             }
             Some(Reply::Stall) => {
                 std::thread::sleep(Duration::from_secs(30));
+                return;
+            }
+            Some(Reply::Raw(bytes)) => {
+                let _ = out.write_all(&bytes);
+                return;
+            }
+            Some(Reply::RawThenStall(bytes)) => {
+                let _ = out.write_all(&bytes).and_then(|_| out.flush());
+                std::thread::sleep(Duration::from_secs(30));
+                return;
+            }
+            Some(Reply::Drip(head, n, interval)) => {
+                if out.write_all(&head).is_err() {
+                    return;
+                }
+                for _ in 0..n {
+                    std::thread::sleep(interval);
+                    if out.write_all(b"x").and_then(|_| out.flush()).is_err() {
+                        return;
+                    }
+                }
                 return;
             }
         };
