@@ -359,14 +359,13 @@ impl CheckReport {
         let summaries: Vec<LockSummary> = locks
             .iter()
             .map(|lock| {
-                let in_lock = |f: &&Finding| {
-                    f.location.file == lock.path
-                        || lock.includes.iter().any(|i| i.path == f.location.file)
-                        || lock
-                            .packages
-                            .iter()
-                            .any(|p| p.location.file == f.location.file)
-                };
+                // The files of this lock (itself, its includes, where its packages are), as a
+                // set: a scan of the packages per finding is quadratic over a large tree.
+                let files: std::collections::HashSet<&Path> = std::iter::once(lock.path.as_path())
+                    .chain(lock.includes.iter().map(|i| i.path.as_path()))
+                    .chain(lock.packages.iter().map(|p| p.location.file.as_path()))
+                    .collect();
+                let in_lock = |f: &&Finding| files.contains(f.location.file.as_path());
                 let count = |sev| {
                     findings
                         .iter()

@@ -21,9 +21,20 @@ use serde::Serialize;
 use crate::digest::{Digest, sha256, truncate};
 use crate::model::{Ecosystem, Location, PackageName};
 
-/// Largest lockfile `repro` reads. Real lockfiles are kilobytes to a few megabytes; the limit
-/// keeps a hostile or mistaken path (a disk image, `/dev/zero`) from exhausting memory.
-pub const MAX_LOCKFILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest lockfile `repro` reads (each file, includes too). Real lockfiles are kilobytes to a
+/// few megabytes (uv's own uv.lock is about 1 MB); the limit keeps a hostile or mistaken path (a
+/// disk image, a log) from being read whole.
+pub const MAX_LOCKFILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Most entries (packages, options, includes) one lockfile may hold, its includes counted.
+/// Memory follows entries, not bytes: each costs about 1.5 KB once parsed and checked, and a
+/// file of 16 MB of `a==1` lines would hold 3 million of them (4 GB). The largest real locks
+/// hold a few thousand.
+pub const MAX_LOCK_ENTRIES: usize = 100_000;
+
+/// Most entries all the lockfiles of one run may hold together (`repro check` of a whole
+/// monorepo): about 750 MB once parsed and checked, the memory bound of a run.
+pub const MAX_RUN_ENTRIES: usize = 500_000;
 
 /// The format of a lockfile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -132,6 +143,16 @@ pub struct Lock {
 }
 
 impl Lock {
+    /// Entries that cost memory: packages, constraints, options, includes and commented-out
+    /// packages (see [`MAX_LOCK_ENTRIES`]).
+    pub fn entries(&self) -> usize {
+        self.packages.len()
+            + self.constraints.len()
+            + self.options.len()
+            + self.includes.len()
+            + self.commented_out.len()
+    }
+
     /// A lock of a structured format (no options, includes or comments), its digest taken
     /// from `text`.
     pub fn structured(
@@ -548,15 +569,30 @@ pub fn load(path: &Path) -> Result<Lock, LockError> {
 
 /// Load the lockfile at `path` as `format`.
 pub fn load_as(path: &Path, format: LockFormat) -> Result<Lock, LockError> {
-    match format {
-        LockFormat::RequirementsTxt => requirements_txt::load(path),
+    let lock = match format {
+        LockFormat::RequirementsTxt => requirements_txt::load(path)?,
         _ => {
             let (text, digest) = read_text(path)?;
             let mut lock = parse(path, &text, format)?;
             lock.sha256 = digest;
-            Ok(lock)
+            lock
         }
+    };
+    check_entries(&lock)?;
+    Ok(lock)
+}
+
+/// Refuse a lock of more than [`MAX_LOCK_ENTRIES`] entries.
+fn check_entries(lock: &Lock) -> Result<(), LockError> {
+    if lock.entries() > MAX_LOCK_ENTRIES {
+        return Err(LockError::syntax(
+            &lock.path,
+            0,
+            format!("more than {MAX_LOCK_ENTRIES} entries (packages, options, includes)"),
+        )
+        .with_hint("is this really a lockfile? Real lockfiles hold a few thousand packages"));
     }
+    Ok(())
 }
 
 /// Parse `text` as `format`. `path` is used for locations only; a requirements file's includes

@@ -19,6 +19,10 @@ use crate::diff::{DiffError, DiffOptions, Difference, Kind};
 /// The manifest schema this version writes and reads.
 pub const SCHEMA: &str = "repro.manifest/v1";
 
+/// Largest manifest read. A manifest records every member of every output (a tree of 100,000
+/// files is about 20 MB); the cap keeps a mistaken path from exhausting memory.
+pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+
 /// A build manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -130,9 +134,10 @@ impl Manifest {
         }
     }
 
-    /// Load and validate a manifest.
+    /// Load and validate a manifest (a regular file of at most [`MAX_MANIFEST_BYTES`]).
     pub fn load(path: &Path) -> Result<Manifest, DiffError> {
-        let bytes = std::fs::read(path).map_err(crate::diff::io_error(path))?;
+        let bytes = crate::fsio::read_capped(path, MAX_MANIFEST_BYTES)
+            .map_err(crate::diff::io_error(path))?;
         let err = |detail: String| DiffError::Manifest {
             path: path.to_path_buf(),
             detail,
@@ -164,7 +169,7 @@ impl Manifest {
 /// Whether `path` looks like a repro manifest (JSON naming a `repro.manifest` schema).
 pub fn is_manifest(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(f) = std::fs::File::open(path) else {
+    let Ok(f) = crate::fsio::open_regular(path) else {
         return false;
     };
     let mut head = String::new();

@@ -47,7 +47,9 @@ enum Deny {
 pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
     let mut locks = Vec::new();
     let mut failures = Vec::new();
-    for root in roots {
+    // The memory bound of a run: entries over all lockfiles (see MAX_RUN_ENTRIES).
+    let mut entries = 0usize;
+    'roots: for root in roots {
         let found = match lockfile::discover(root) {
             Ok(found) => found,
             Err(e) => {
@@ -70,7 +72,22 @@ pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
                 None => lockfile::load(&path),
             };
             match result {
-                Ok(lock) => locks.push(lock),
+                Ok(lock) => {
+                    entries += lock.entries();
+                    if entries > lockfile::MAX_RUN_ENTRIES {
+                        failures.push(LoadFailure {
+                            path: path.clone(),
+                            line: 0,
+                            message: format!(
+                                "the lockfiles of this run hold more than {} entries together: stopped loading here",
+                                lockfile::MAX_RUN_ENTRIES
+                            ),
+                            hint: Some("check the tree in smaller parts".to_string()),
+                        });
+                        break 'roots;
+                    }
+                    locks.push(lock);
+                }
                 Err(e) => failures.push(LoadFailure::from_error(&path, &e)),
             }
         }

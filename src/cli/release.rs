@@ -148,6 +148,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         None => crate::cli::audit::default_report(false).map_err(Stop::Error)?,
     };
     // Open the key first: a wrong passphrase should not cost a build.
+    crate::cli::sign::warn_exposed_key(&args.key, printer);
     let key = sign::load_private(&args.key, || {
         crate::cli::sign::passphrase("Passphrase for the release key: ", false)
     })

@@ -154,6 +154,14 @@ pub fn parse(path: &Path, text: &str) -> Result<RequirementsFile, LockError> {
         lines: text.lines().enumerate(),
     };
     for (line_no, raw) in lines {
+        // Stop at the cap while parsing, before the entries cost their memory.
+        let entries = file.requirements.len()
+            + file.options.len()
+            + file.includes.len()
+            + file.commented_out.len();
+        if entries > crate::lockfile::MAX_LOCK_ENTRIES {
+            return Err(too_many_entries(path, line_no));
+        }
         let trimmed = raw.trim();
         if let Some(comment) = trimmed.strip_prefix('#') {
             let indented = raw.starts_with(char::is_whitespace);
@@ -220,6 +228,28 @@ pub fn parse(path: &Path, text: &str) -> Result<RequirementsFile, LockError> {
         attach = Some(file.requirements.len() - 1);
     }
     Ok(file)
+}
+
+impl RequirementsFile {
+    /// Entries that cost memory (see [`crate::lockfile::MAX_LOCK_ENTRIES`]).
+    pub fn entries(&self) -> usize {
+        self.requirements.len()
+            + self.options.len()
+            + self.includes.len()
+            + self.commented_out.len()
+    }
+}
+
+fn too_many_entries(path: &Path, line: usize) -> LockError {
+    LockError::syntax(
+        path,
+        line,
+        format!(
+            "more than {} entries (packages, options, includes)",
+            crate::lockfile::MAX_LOCK_ENTRIES
+        ),
+    )
+    .with_hint("is this really a lockfile? Real lockfiles hold a few thousand packages")
 }
 
 fn push_via(req: &mut RequirementLine, item: &str) {
@@ -732,7 +762,7 @@ pub fn load_tree(path: &Path) -> Result<(Digest, Vec<RequirementsFile>), LockErr
     let root_key = canonical(path);
     let mut seen = std::collections::HashSet::from([root_key.clone()]);
     let mut stack = vec![root_key];
-    follow(root, &mut stack, &mut seen, &mut files)?;
+    follow(root, &mut stack, &mut seen, &mut files, &mut 0)?;
     Ok((digest, files))
 }
 
@@ -745,10 +775,19 @@ fn follow(
     stack: &mut Vec<PathBuf>,
     seen: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<RequirementsFile>,
+    entries: &mut usize,
 ) -> Result<(), LockError> {
     let includes = file.includes.clone();
+    // The tree as a whole is one lock: its entries count together.
+    *entries += file.entries();
     out.push(file);
     for include in includes {
+        if *entries > crate::lockfile::MAX_LOCK_ENTRIES {
+            return Err(too_many_entries(
+                &include.location.file,
+                include.location.line,
+            ));
+        }
         let target = canonical(&include.path);
         if let Some(pos) = stack.iter().position(|p| *p == target) {
             let chain: Vec<String> = stack[pos..]
@@ -787,7 +826,7 @@ fn follow(
         })?;
         let parsed = parse(&include.path, &text)?;
         stack.push(target);
-        follow(parsed, stack, seen, out)?;
+        follow(parsed, stack, seen, out, entries)?;
         stack.pop();
     }
     Ok(())

@@ -151,7 +151,7 @@ fn oversized_file_is_refused_before_reading_it_all() {
     let (code, text) = check(path.to_str().unwrap());
     assert_eq!(code, 2);
     assert!(
-        text.contains("larger than the 67108864-byte limit"),
+        text.contains("larger than the 16777216-byte limit"),
         "{text}"
     );
 }
