@@ -449,7 +449,7 @@ fn run_job(
             filename: job.filename.clone(),
             origin: format!("find-links:{}", path.display()),
         };
-        let result = std::fs::File::open(path)
+        let result = crate::fsio::open_regular(path)
             .map_err(|e| StoreError::Read { read: 0, source: e })
             .and_then(|f| store.ingest(f, allowed, &prov, None, &|n| progress(Event::Bytes(n))));
         return match result {

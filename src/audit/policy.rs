@@ -86,8 +86,8 @@ impl Policy {
         let text = crate::fsio::read_to_string_capped(path, MAX_POLICY_BYTES)
             .map_err(|e| format!("`{}`: cannot read the policy: {e}", path.display()))?;
         Policy::parse(&text).map_err(|e| match e.line {
-            0 => format!("`{}`: {}", path.display(), e.message),
-            n => format!("`{}`:{n}: {}", path.display(), e.message),
+            0 => format!("{}: {}", path.display(), e.message),
+            n => format!("{}:{n}: {}", path.display(), e.message),
         })
     }
 

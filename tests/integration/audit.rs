@@ -433,7 +433,7 @@ fn sla_business_days_holidays_policy_clock_and_overdue() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("policy.toml`:1: a `holidays` entry is not a YYYY-MM-DD date")
+        err.contains("policy.toml:1: a `holidays` entry is not a YYYY-MM-DD date")
             && !err.contains("Christmas"),
         "{err}"
     );
