@@ -16,6 +16,7 @@ fn corpus(rel: &str) -> PathBuf {
 fn soar_paths() -> Vec<PathBuf> {
     lockfile::discover(&corpus("corpora/opensecops-soar"))
         .unwrap()
+        .locks
         .into_iter()
         .map(|(p, _)| p)
         .collect()
@@ -34,7 +35,7 @@ fn bench_check(c: &mut Criterion) {
         b.iter(|| {
             let roots = vec![root.clone()];
             let mut locks = Vec::new();
-            for (path, format) in lockfile::discover(&root).unwrap() {
+            for (path, format) in lockfile::discover(&root).unwrap().locks {
                 locks.push(lockfile::load_as(&path, format.unwrap()).unwrap());
             }
             let report = CheckReport::generate(&locks, &roots, Vec::new(), CheckOptions::default());

@@ -16,6 +16,7 @@ fn bench_sbom(c: &mut Criterion) {
         b.iter(|| {
             let locks: Vec<_> = lockfile::discover(&root)
                 .unwrap()
+                .locks
                 .into_iter()
                 .map(|(p, f)| lockfile::load_as(&p, f.unwrap()).unwrap())
                 .collect();
@@ -29,6 +30,7 @@ fn bench_sbom(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let locks: Vec<_> = lockfile::discover(&root)
         .unwrap()
+        .locks
         .into_iter()
         .map(|(p, f)| lockfile::load_as(&p, f.unwrap()).unwrap())
         .collect();

@@ -392,25 +392,32 @@ pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
                 FindingKind::Warning(i) => o.deny.iter().any(|d| d == i || d == "warnings"),
                 _ => o.fail_on.admits(severity),
             };
+            // Advisory text is data from the database: in the report it is plain text on one
+            // line, so a summary cannot forge a report line or send terminal escapes.
+            let plain = |t: &str| crate::redact::plain_text(t).into_owned();
+            let sla = sla_for(a, s, severity, matches!(kind, FindingKind::Warning(_)), o);
             out.push(Finding {
-                id: a.id.clone(),
-                aliases: a.aliases.clone(),
-                summary: a.summary.clone(),
-                sla: sla_for(a, s, severity, matches!(kind, FindingKind::Warning(_)), o),
-                kind,
+                id: plain(&a.id),
+                aliases: a.aliases.iter().map(|x| plain(x)).collect(),
+                summary: a.summary.as_deref().map(plain),
+                sla,
+                kind: match kind {
+                    FindingKind::Warning(i) => FindingKind::Warning(plain(&i)),
+                    other => other,
+                },
                 ecosystem: s.ecosystem,
-                name: s.name.to_string(),
-                version: s.version.clone(),
+                name: plain(s.name.as_str()),
+                version: plain(&s.version),
                 severity,
                 score,
-                vector,
+                vector: vector.as_deref().map(plain),
                 matched_by: match because {
                     Because::Listed => "versions",
                     Because::InRange => "range",
                 },
-                fixed_in: fixed.into_iter().collect(),
-                used_by: s.used_by.iter().cloned().collect(),
-                source: a.source.clone(),
+                fixed_in: fixed.iter().map(|x| plain(x)).collect(),
+                used_by: s.used_by.iter().map(|x| plain(x)).collect(),
+                source: plain(&a.source),
                 fails,
             });
         }

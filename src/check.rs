@@ -228,6 +228,12 @@ impl LoadFailure {
             LockError::Syntax {
                 location, message, ..
             } => (location.file.clone(), location.line, message.clone()),
+            // Named as it can be printed and serialized.
+            LockError::NotUtf8Name { path } => (
+                PathBuf::from(path.to_string_lossy().into_owned()),
+                0,
+                err.to_string(),
+            ),
             other => (path.to_path_buf(), 0, other.to_string()),
         };
         LoadFailure {
@@ -239,13 +245,29 @@ impl LoadFailure {
     }
 }
 
+/// Whether the full closure (`--target`) could be proved from wheel metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosureStatus {
+    /// The target.
+    pub target: String,
+    /// Packages whose wheel metadata was not available (not in the store, unreadable): their
+    /// requirements were not checked (`metadata-unavailable` findings).
+    pub unchecked: usize,
+    /// Whether an unchecked closure was accepted (`--allow-unchecked-closure`).
+    pub allowed: bool,
+}
+
 /// The result of `repro check`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     /// [`REPORT_SCHEMA`].
     pub schema: &'static str,
-    /// No error-severity finding (after `--deny warnings`) and no load failure.
+    /// No error-severity finding (after `--deny warnings`), no load failure, and with
+    /// `--target` a closure checked for every package (or the gap explicitly allowed).
     pub hermetic: bool,
+    /// With `--target`: how much of the closure was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closure: Option<ClosureStatus>,
     /// One entry per lockfile checked.
     pub locks: Vec<LockSummary>,
     /// Findings, ordered by file, line and code.
@@ -278,6 +300,9 @@ pub struct Totals {
 pub struct CheckOptions {
     /// Treat warnings as errors.
     pub deny_warnings: bool,
+    /// With metadata (`--target`): accept a closure that could not be checked for some packages
+    /// instead of failing.
+    pub allow_unchecked_closure: bool,
 }
 
 impl CheckReport {
@@ -336,14 +361,13 @@ impl CheckReport {
         let summaries: Vec<LockSummary> = locks
             .iter()
             .map(|lock| {
-                let in_lock = |f: &&Finding| {
-                    f.location.file == lock.path
-                        || lock.includes.iter().any(|i| i.path == f.location.file)
-                        || lock
-                            .packages
-                            .iter()
-                            .any(|p| p.location.file == f.location.file)
-                };
+                // The files of this lock (itself, its includes, where its packages are), as a
+                // set: a scan of the packages per finding is quadratic over a large tree.
+                let files: std::collections::HashSet<&Path> = std::iter::once(lock.path.as_path())
+                    .chain(lock.includes.iter().map(|i| i.path.as_path()))
+                    .chain(lock.packages.iter().map(|p| p.location.file.as_path()))
+                    .collect();
+                let in_lock = |f: &&Finding| files.contains(f.location.file.as_path());
                 let count = |sev| {
                     findings
                         .iter()
@@ -377,9 +401,22 @@ impl CheckReport {
                 .count(),
             failures: failures.len(),
         };
+        // A closure that could not be checked is not a pass (a gate that did not look).
+        let closure = metadata.map(|m| ClosureStatus {
+            target: m.target().to_string(),
+            unchecked: findings
+                .iter()
+                .filter(|f| f.code == Code::MetadataUnavailable)
+                .count(),
+            allowed: options.allow_unchecked_closure,
+        });
+        let closure_ok = closure
+            .as_ref()
+            .is_none_or(|c| c.unchecked == 0 || c.allowed);
         CheckReport {
             schema: REPORT_SCHEMA,
-            hermetic: totals.errors == 0 && failures.is_empty(),
+            hermetic: totals.errors == 0 && failures.is_empty() && closure_ok,
+            closure,
             locks: summaries,
             findings,
             failures,

@@ -18,6 +18,7 @@ mod store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use printer::Printer;
@@ -167,8 +168,9 @@ pub struct SourceArgs {
     /// Use the store alone: no network
     #[arg(long)]
     pub offline: bool,
-    /// Parallel downloads
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 8)]
+    /// Parallel downloads (1 to 256)
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=crate::fetch::MAX_JOBS as i64).map(usize::from))]
     pub jobs: usize,
     /// Seconds before a connection or a stalled read times out
     #[arg(long, value_name = "SECS", default_value_t = 30)]
@@ -255,7 +257,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Default paths when none are given: the current directory.
-fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+pub(crate) fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

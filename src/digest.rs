@@ -107,6 +107,20 @@ pub enum DigestParseError {
     NotHex(HashAlgorithm),
 }
 
+impl DigestParseError {
+    /// The reason without the rejected input, for a file that may hold secrets (see
+    /// `LockError::Syntax`).
+    pub fn without_input(&self) -> String {
+        match self {
+            DigestParseError::MissingAlgorithm(_) => {
+                "invalid hash: expected `<algorithm>:<hex>`".to_string()
+            }
+            DigestParseError::UnknownAlgorithm(_) => "unknown hash algorithm".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A digest with its algorithm, parsed from and printed as `algorithm:hex`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Digest {

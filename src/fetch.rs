@@ -19,10 +19,26 @@ use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSour
 use crate::model::{Ecosystem, Location};
 use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
 use crate::resolve::{Selector, Target, select};
-use crate::store::{Provenance, Store, StoreError};
+use crate::store::{MAX_OBJECT_BYTES, Provenance, Store, StoreError};
 
 /// Version of the JSON document `repro fetch --json` prints.
 pub const REPORT_SCHEMA: &str = "repro.fetch/v1";
+
+/// Most parallel downloads (`--jobs`). Each is a thread with its own connection; past a few
+/// dozen, a mirror throttles and the machine's thread limit comes into view (`-j 5000` could
+/// not start its threads).
+pub const MAX_JOBS: usize = 256;
+
+/// The byte limit of one download: what the server announced plus one byte (so a longer body is
+/// caught), never more than the store's cap on an object. A `Content-Length` above the cap is
+/// refused before a byte is read, so a server cannot lift the cap by announcing more.
+pub fn download_limit(content_length: Option<u64>) -> Result<u64, u64> {
+    match content_length {
+        Some(n) if n > MAX_OBJECT_BYTES => Err(n),
+        Some(n) => Ok((n + 1).min(MAX_OBJECT_BYTES)),
+        None => Ok(MAX_OBJECT_BYTES),
+    }
+}
 
 /// Where bytes may come from.
 #[derive(Debug, Clone)]
@@ -198,7 +214,7 @@ fn plan(
     sources: &Sources,
     store: &Store,
     http: Option<&Http>,
-    jobs: usize,
+    pool: &rayon::ThreadPool,
     index_requests: &mut usize,
 ) -> (Vec<Job>, Vec<PlanError>) {
     let mut out = Vec::new();
@@ -291,10 +307,6 @@ fn plan(
     let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
         Some(http) if !need_index.is_empty() => {
             *index_requests = need_index.len();
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(jobs)
-                .build()
-                .expect("thread pool");
             pool.install(|| {
                 need_index
                     .par_iter()
@@ -499,7 +511,7 @@ fn run_job(
             filename: job.filename.clone(),
             origin: format!("find-links:{}", path.display()),
         };
-        let result = std::fs::File::open(path)
+        let result = crate::fsio::open_regular(path)
             .map_err(|e| StoreError::Read { read: 0, source: e })
             .and_then(|f| store.ingest(f, allowed, &prov, None, &|n| progress(Event::Bytes(n))));
         return match result {
@@ -520,20 +532,25 @@ fn run_job(
             },
         };
     };
+    // The store's record is written to disk: the URL without the index's credentials.
     let prov = Provenance {
         filename: job.filename.clone(),
-        origin: url.clone(),
+        origin: crate::redact::redacted(url),
     };
     // Sizes from an index are as untrusted as its bytes: whatever arrives is hashed and judged
     // by the digest alone, so a substituted file is reported as a mismatch, not a size error.
     let result = http.retrying(
         || {
-            http.get(url, None, |reader, len| {
-                Ok(
-                    store.ingest(reader, allowed, &prov, len.map(|l| l + 1), &|n| {
-                        progress(Event::Bytes(n))
-                    })?,
-                )
+            http.get(url, None, registry::Coding::Identity, |reader, len| {
+                let limit = download_limit(len).map_err(|n| FetchError::Protocol {
+                    url: url.clone(),
+                    detail: format!(
+                        "the server announces {n} bytes, more than the {MAX_OBJECT_BYTES}-byte limit of an artifact: nothing was read"
+                    ),
+                })?;
+                Ok(store.ingest(reader, allowed, &prov, Some(limit), &|n| {
+                    progress(Event::Bytes(n))
+                })?)
             })
         },
         &|e, n| progress(Event::Retry(&e.to_string(), n)),
@@ -541,7 +558,7 @@ fn run_job(
     match result {
         Ok(d) => Outcome::Downloaded { bytes: d.size },
         Err(FetchError::Store(e)) => mismatch(&e).unwrap_or(Outcome::Failed {
-            reason: format!("`{url}`: {e}"),
+            reason: format!("`{}`: {e}", crate::redact::redact(url)),
         }),
         Err(e) => Outcome::Failed {
             reason: e.to_string(),
@@ -569,6 +586,16 @@ pub fn fetch(
         })?),
         None => None,
     };
+    // One pool for the index and the downloads. Starting its threads can fail (a low process
+    // or memory limit): that is an error to report, not a reason to panic.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.clamp(1, MAX_JOBS))
+        .build()
+        .map_err(|e| {
+            std::io::Error::other(format!(
+                "cannot start {jobs} download threads ({e}): lower `--jobs`"
+            ))
+        })?;
     let mut index_requests = 0;
     let (jobs_list, plan_errors) = plan(
         locks,
@@ -576,15 +603,11 @@ pub fn fetch(
         sources,
         store,
         http.as_ref(),
-        jobs.max(1),
+        &pool,
         &mut index_requests,
     );
     progress(Event::Planned(jobs_list.len()));
     let results = Mutex::new(Vec::with_capacity(jobs_list.len()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .expect("thread pool");
     pool.install(|| {
         jobs_list.par_iter().for_each(|job| {
             let outcome = run_job(
@@ -621,4 +644,21 @@ pub fn fetch(
         plan_errors,
         index_requests,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_content_length_cannot_lift_the_object_cap() {
+        assert_eq!(download_limit(None), Ok(MAX_OBJECT_BYTES));
+        assert_eq!(download_limit(Some(10)), Ok(11));
+        assert_eq!(download_limit(Some(MAX_OBJECT_BYTES)), Ok(MAX_OBJECT_BYTES));
+        assert_eq!(
+            download_limit(Some(MAX_OBJECT_BYTES + 1)),
+            Err(MAX_OBJECT_BYTES + 1)
+        );
+        assert_eq!(download_limit(Some(u64::MAX)), Err(u64::MAX));
+    }
 }

@@ -21,9 +21,20 @@ use serde::Serialize;
 use crate::digest::{Digest, sha256, truncate};
 use crate::model::{Ecosystem, Location, PackageName};
 
-/// Largest lockfile `repro` reads. Real lockfiles are kilobytes to a few megabytes; the limit
-/// keeps a hostile or mistaken path (a disk image, `/dev/zero`) from exhausting memory.
-pub const MAX_LOCKFILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest lockfile `repro` reads (each file, includes too). Real lockfiles are kilobytes to a
+/// few megabytes (uv's own uv.lock is about 1 MB); the limit keeps a hostile or mistaken path (a
+/// disk image, a log) from being read whole.
+pub const MAX_LOCKFILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Most entries (packages, options, includes) one lockfile may hold, its includes counted.
+/// Memory follows entries, not bytes: each costs about 1.5 KB once parsed and checked, and a
+/// file of 16 MB of `a==1` lines would hold 3 million of them (4 GB). The largest real locks
+/// hold a few thousand.
+pub const MAX_LOCK_ENTRIES: usize = 100_000;
+
+/// Most entries all the lockfiles of one run may hold together (`repro check` of a whole
+/// monorepo): about 750 MB once parsed and checked, the memory bound of a run.
+pub const MAX_RUN_ENTRIES: usize = 500_000;
 
 /// The format of a lockfile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -132,6 +143,16 @@ pub struct Lock {
 }
 
 impl Lock {
+    /// Entries that cost memory: packages, constraints, options, includes and commented-out
+    /// packages (see [`MAX_LOCK_ENTRIES`]).
+    pub fn entries(&self) -> usize {
+        self.packages.len()
+            + self.constraints.len()
+            + self.options.len()
+            + self.includes.len()
+            + self.commented_out.len()
+    }
+
     /// A lock of a structured format (no options, includes or comments), its digest taken
     /// from `text`.
     pub fn structured(
@@ -421,6 +442,10 @@ pub enum LockError {
         limit: u64,
     },
     /// The content does not follow the format's grammar.
+    ///
+    /// The message never quotes the file: a file that does not parse may not be a lockfile at
+    /// all (`-r /proc/self/environ`, a `.netrc`), and a lockfile's names and versions are what
+    /// `repro audit` keeps private. It says what is wrong and where (`file:line`, a column).
     #[error("{location}: {message}")]
     Syntax {
         /// Where parsing failed.
@@ -434,6 +459,20 @@ pub enum LockError {
     #[error("`{}` is not a lockfile `repro` recognises", path.display())]
     UnknownFormat {
         /// The file.
+        path: PathBuf,
+    },
+    /// A file found under a directory whose name would be a lockfile's but whose path is not
+    /// valid UTF-8: reported, not skipped (a skipped lockfile would pass unchecked).
+    #[error("`{}`: the path is not valid UTF-8", path.to_string_lossy())]
+    NotUtf8Name {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A path named on the command line holds no lockfile at all: a gate that found nothing to
+    /// check does not pass.
+    #[error("`{}` holds no lockfile", path.display())]
+    NoLockfile {
+        /// The directory.
         path: PathBuf,
     },
 }
@@ -465,6 +504,11 @@ impl LockError {
                     .to_string(),
             ),
             LockError::TooLarge { .. } => Some("is this really a lockfile?".to_string()),
+            LockError::NotUtf8Name { .. } => Some("rename it (or its directory) to check it".to_string()),
+            LockError::NoLockfile { .. } => Some(
+                "repro looks for requirements*.txt, uv.lock, pylock*.toml and Cargo.lock, skipping target/, .venv/, node_modules/ and .git/"
+                    .to_string(),
+            ),
             LockError::Io { .. } => None,
         }
     }
@@ -477,7 +521,9 @@ pub fn read_text(path: &Path) -> Result<(String, Digest), LockError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    // A FIFO, device or socket is refused before a byte is read: `-r /dev/stdin` or a named
+    // pipe would block, `/dev/zero` would never end.
+    let file = crate::fsio::open_regular(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_LOCKFILE_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -523,15 +569,30 @@ pub fn load(path: &Path) -> Result<Lock, LockError> {
 
 /// Load the lockfile at `path` as `format`.
 pub fn load_as(path: &Path, format: LockFormat) -> Result<Lock, LockError> {
-    match format {
-        LockFormat::RequirementsTxt => requirements_txt::load(path),
+    let lock = match format {
+        LockFormat::RequirementsTxt => requirements_txt::load(path)?,
         _ => {
             let (text, digest) = read_text(path)?;
             let mut lock = parse(path, &text, format)?;
             lock.sha256 = digest;
-            Ok(lock)
+            lock
         }
+    };
+    check_entries(&lock)?;
+    Ok(lock)
+}
+
+/// Refuse a lock of more than [`MAX_LOCK_ENTRIES`] entries.
+fn check_entries(lock: &Lock) -> Result<(), LockError> {
+    if lock.entries() > MAX_LOCK_ENTRIES {
+        return Err(LockError::syntax(
+            &lock.path,
+            0,
+            format!("more than {MAX_LOCK_ENTRIES} entries (packages, options, includes)"),
+        )
+        .with_hint("is this really a lockfile? Real lockfiles hold a few thousand packages"));
     }
+    Ok(())
 }
 
 /// Parse `text` as `format`. `path` is used for locations only; a requirements file's includes
@@ -574,17 +635,37 @@ const SKIPPED_DIRS: &[&str] = &[
     ".pytest_cache",
 ];
 
+/// What [`discover`] found under a root: lockfiles (with their format, when the name says it),
+/// and files it could not consider.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Lockfiles, in a stable order, each named by the path it was found at (a symbolic link is
+    /// named as the link).
+    pub locks: Vec<(PathBuf, Option<LockFormat>)>,
+    /// Files that would be lockfiles but cannot be read as such (a name that is not UTF-8).
+    pub problems: Vec<LockError>,
+}
+
 /// Find the lockfiles under `root` (or `root` itself when it is a file), in a stable order.
-pub fn discover(root: &Path) -> Result<Vec<(PathBuf, Option<LockFormat>)>, LockError> {
+///
+/// A symbolic link with a lockfile's name is followed, and named by its own path; links to
+/// directories are not followed, so a link loop cannot trap the walk. Each lockfile is listed
+/// once, under the first path that reaches it. A name that is not valid UTF-8 but would
+/// otherwise be a lockfile's is reported in [`Discovered::problems`].
+pub fn discover(root: &Path) -> Result<Discovered, LockError> {
     let meta = std::fs::metadata(root).map_err(|source| LockError::Io {
         path: root.to_path_buf(),
         source,
     })?;
     if !meta.is_dir() {
         let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        return Ok(vec![(root.to_path_buf(), LockFormat::from_file_name(name))]);
+        return Ok(Discovered {
+            locks: vec![(root.to_path_buf(), LockFormat::from_file_name(name))],
+            problems: Vec::new(),
+        });
     }
-    let mut found = Vec::new();
+    let mut found = Discovered::default();
+    let mut seen = std::collections::HashSet::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -603,27 +684,40 @@ pub fn discover(root: &Path) -> Result<Vec<(PathBuf, Option<LockFormat>)>, LockE
                 std::io::Error::other("file system loop while walking the tree")
             }),
         })?;
-        if !entry.file_type().is_file() {
+        let ft = entry.file_type();
+        if !(ft.is_file() || ft.is_symlink()) {
             continue;
         }
-        if let Some(format) = entry
-            .file_name()
-            .to_str()
-            .and_then(LockFormat::from_file_name)
-        {
-            found.push((entry.into_path(), Some(format)));
+        let Some(format) = LockFormat::from_file_name(&entry.file_name().to_string_lossy()) else {
+            continue;
+        };
+        if entry.path().to_str().is_none() {
+            found.problems.push(LockError::NotUtf8Name {
+                path: entry.into_path(),
+            });
+            continue;
+        }
+        // A link to a file already found (or found twice through links) is one lockfile. A
+        // dangling or looping link is kept: loading it reports why it cannot be read.
+        let key = std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().into());
+        if seen.insert(key) {
+            found.locks.push((entry.into_path(), Some(format)));
         }
     }
     Ok(found)
 }
 
-/// Turn a byte span reported by a TOML parser into a syntax error at its line.
+/// Turn a byte span reported by a TOML parser into a syntax error at its line. The parser's
+/// message is kept, less any value it quotes from the file (see [`LockError::Syntax`]).
 pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LockError {
     let line = err
         .span()
         .map(|s| crate::model::LineIndex::new(text).line(s.start))
         .unwrap_or(0);
-    LockError::syntax(path, line, truncate(err.message().trim(), 300))
+    let message = crate::redact::scrub_quoted(err.message().trim(), |span| {
+        crate::redact::is_toml_value(text, span)
+    });
+    LockError::syntax(path, line, truncate(&message, 300))
 }
 
 #[cfg(test)]

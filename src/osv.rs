@@ -298,7 +298,7 @@ pub(crate) fn future_modified(a: &Advisory, now_days: i64) -> Option<Problem> {
 /// Whether a path is a zip (by its first bytes).
 fn is_zip(path: &Path) -> bool {
     let mut magic = [0u8; 4];
-    std::fs::File::open(path)
+    crate::fsio::open_regular(path)
         .and_then(|mut f| f.read_exact(&mut magic))
         .is_ok()
         && magic == *b"PK\x03\x04"
@@ -306,7 +306,8 @@ fn is_zip(path: &Path) -> bool {
 
 /// Read every record of one source.
 pub(crate) fn read_source(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, OsvError> {
-    let meta = std::fs::metadata(path).map_err(|e| OsvError::Source {
+    // A FIFO or a device as `--db` is refused, not opened (opening a FIFO blocks).
+    let meta = crate::fsio::check_file_or_dir(path).map_err(|e| OsvError::Source {
         path: path.to_path_buf(),
         message: format!("cannot read advisory database: {e}"),
     })?;
@@ -395,7 +396,7 @@ pub(crate) fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), OsvError>
 
 /// Read a file of at most [`MAX_RECORD_BYTES`].
 fn read_bounded(path: &Path, buf: &mut Vec<u8>) -> Result<(), String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let f = crate::fsio::open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
     take_bounded(f, buf)
 }
 
@@ -419,7 +420,7 @@ fn take_bounded(r: impl Read, bytes: &mut Vec<u8>) -> Result<(), String> {
 /// Read every `*.json` member of a zip, in parallel (one archive handle per worker).
 fn read_zip(path: &Path, wanted: Wanted) -> Result<Vec<Parsed>, OsvError> {
     let open = || -> Result<zip::ZipArchive<std::io::BufReader<std::fs::File>>, OsvError> {
-        let f = std::fs::File::open(path).map_err(|e| OsvError::Source {
+        let f = crate::fsio::open_regular(path).map_err(|e| OsvError::Source {
             path: path.to_path_buf(),
             message: format!("cannot read advisory zip: {e}"),
         })?;

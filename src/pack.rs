@@ -62,6 +62,14 @@ pub enum PackError {
         /// The cause.
         source: io::Error,
     },
+    /// A FIFO, device or socket in the tree: only files, directories and links are packed.
+    #[error("`{}` is {kind}: only regular files, directories and symbolic links can be packed", path.display())]
+    Special {
+        /// The entry.
+        path: PathBuf,
+        /// What it is.
+        kind: &'static str,
+    },
     /// The output name says no known format.
     #[error("`{}`: the output must end in .zip or .tar.gz", .0.display())]
     UnknownFormat(PathBuf),
@@ -115,6 +123,12 @@ fn collect(dir: &Path) -> Result<Vec<(String, PathBuf, Entry)>, PackError> {
             )
         } else if ft.is_dir() {
             Entry::Dir
+        } else if !ft.is_file() {
+            // A FIFO would block the read forever, a device never end, a socket not open.
+            return Err(PackError::Special {
+                path: e.path().to_path_buf(),
+                kind: crate::fsio::describe_type(&ft),
+            });
         } else {
             let mode = e.metadata().map_err(|err| PackError::Io {
                 action: "cannot stat",
@@ -191,7 +205,8 @@ pub fn pack(dir: &Path, out: &Path, epoch: i64) -> Result<usize, PackError> {
                         .add_symlink(name.as_str(), target.as_str(), base.unix_permissions(0o777))
                         .map_err(|e| archive_err(e.to_string()))?,
                     Entry::File { executable } => {
-                        let mut f = fs::File::open(path).map_err(io_err("cannot read", path))?;
+                        let mut f =
+                            crate::fsio::open_regular(path).map_err(io_err("cannot read", path))?;
                         let len = f.metadata().map_err(io_err("cannot stat", path))?.len();
                         let opts = base
                             .unix_permissions(if *executable { 0o755 } else { 0o644 })
@@ -234,7 +249,8 @@ pub fn pack(dir: &Path, out: &Path, epoch: i64) -> Result<usize, PackError> {
                             .map_err(|e| archive_err(e.to_string()))?;
                     }
                     Entry::File { executable } => {
-                        let f = fs::File::open(path).map_err(io_err("cannot read", path))?;
+                        let f =
+                            crate::fsio::open_regular(path).map_err(io_err("cannot read", path))?;
                         let len = f.metadata().map_err(io_err("cannot stat", path))?.len();
                         h.set_entry_type(tar::EntryType::Regular);
                         h.set_mode(if *executable { 0o755 } else { 0o644 });

@@ -9,6 +9,13 @@
 //! store and `SSL_CERT_FILE` apply; `HTTPS_PROXY`/`NO_PROXY` are honoured), reusing keep-alive
 //! connections across requests. Timeouts, 5xx and 429 are retried with exponential backoff; a
 //! digest mismatch never is.
+//!
+//! Bounds: every wait (connect, response, each read of the body) ends after `--timeout`, and an
+//! attempt as a whole after [`ATTEMPT_TIMEOUTS`] times that, redirects included. Artifacts are
+//! requested without content coding and hashed as sent, so a small gzip response cannot inflate
+//! into gigabytes; index pages may come gzip-encoded and are decoded here, capped at
+//! [`MAX_PAGE_BYTES`] decoded. Redirects are followed here, to HTTP(S) only and never from
+//! HTTPS down to HTTP, so a redirect elsewhere is reported as what it is.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -28,11 +35,11 @@ pub const DEFAULT_CRATES_URL: &str = "https://static.crates.io/crates";
 /// The PEP 691 JSON media type.
 pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 
-/// Why a request failed.
+/// Why a request failed. Messages carry the URL without credentials ([`crate::redact`]).
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with an error status.
-    #[error("`{url}` answered HTTP {status}")]
+    #[error("`{}` answered HTTP {status}", crate::redact::redact(url))]
     Status {
         /// The URL.
         url: String,
@@ -40,7 +47,7 @@ pub enum FetchError {
         status: u16,
     },
     /// The transfer failed (connection, TLS, timeout).
-    #[error("`{url}`: {detail}")]
+    #[error("`{}`: {}", crate::redact::redact(url), crate::redact::redact(detail))]
     Transport {
         /// The URL.
         url: String,
@@ -48,7 +55,7 @@ pub enum FetchError {
         detail: String,
     },
     /// The response is not what the protocol says.
-    #[error("`{url}`: {detail}")]
+    #[error("`{}`: {}", crate::redact::redact(url), crate::redact::redact(detail))]
     Protocol {
         /// The URL.
         url: String,
@@ -72,10 +79,28 @@ impl FetchError {
     }
 }
 
+/// An attempt (one request, its redirects and its whole body) ends after this many
+/// `--timeout`s. `--timeout` bounds each wait, so a body that stalls fails after one; this
+/// bounds a body that trickles a byte at a time, which no single wait catches.
+pub const ATTEMPT_TIMEOUTS: u32 = 10;
+
+/// Redirects followed per request, as browsers and pip allow; more is a loop.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Whether a body may come compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// Ask for the bytes as they are (`Accept-Encoding: identity`) and hand over what arrives,
+    /// whatever the response says: an artifact is judged by the digest of the bytes sent.
+    Identity,
+    /// Ask for gzip and decode it (index pages, which compress well).
+    Gzip,
+}
+
 /// HTTP settings.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Connect and idle-read timeout.
+    /// Connect, response and per-read timeout; an attempt ends after [`ATTEMPT_TIMEOUTS`] of them.
     pub timeout: Duration,
     /// Attempts per request (1 = no retry).
     pub attempts: u32,
@@ -110,7 +135,9 @@ impl Http {
             .tls_config(tls)
             .timeout_connect(Some(options.timeout))
             .timeout_recv_response(Some(options.timeout))
-            .timeout_recv_body(Some(options.timeout * 20))
+            .timeout_per_read(Some(options.timeout))
+            .timeout_recv_body(None)
+            .max_redirects(0)
             .max_idle_connections(64)
             .max_idle_connections_per_host(32)
             .user_agent(concat!("repro/", env!("CARGO_PKG_VERSION")))
@@ -148,30 +175,162 @@ impl Http {
     }
 
     /// GET `url` and hand the body (with its Content-Length, if any) to `consume`, once.
+    /// Credentials in the URL (`https://user:token@host/…`) are sent as HTTP Basic
+    /// authentication, as pip sends them, never in the request line or `Host` header, and only
+    /// to the URL's own origin. Redirects are followed to HTTP(S) (not from HTTPS to HTTP), at
+    /// most [`MAX_REDIRECTS`]; the whole attempt ends after [`ATTEMPT_TIMEOUTS`] timeouts.
     pub fn get<T>(
         &self,
         url: &str,
         accept: Option<&str>,
+        coding: Coding,
         consume: impl FnOnce(&mut dyn Read, Option<u64>) -> Result<T, FetchError>,
     ) -> Result<T, FetchError> {
-        let mut req = self.agent.get(url);
-        if let Some(a) = accept {
-            req = req.header("Accept", a);
+        let started = std::time::Instant::now();
+        let budget = self.options.timeout * ATTEMPT_TIMEOUTS;
+        let (first, first_auth) = split_credentials(url);
+        let origin = url::Url::parse(&first).ok().map(|u| u.origin());
+        let transport = |detail: String| FetchError::Transport {
+            url: url.to_string(),
+            detail,
+        };
+        let mut current = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let remaining = budget
+                .checked_sub(started.elapsed())
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| transport(format!("no complete answer within {budget:?}")))?;
+            let (plain, auth) = split_credentials(&current);
+            let here = url::Url::parse(&plain).ok();
+            let same_origin = here.as_ref().map(|u| u.origin()) == origin;
+            let auth = auth.or_else(|| first_auth.clone().filter(|_| same_origin));
+            let mut req = self.agent.get(plain.as_str()).header(
+                "Accept-Encoding",
+                match coding {
+                    Coding::Identity => "identity",
+                    Coding::Gzip => "gzip",
+                },
+            );
+            if let Some(a) = accept {
+                req = req.header("Accept", a);
+            }
+            if let Some(auth) = &auth {
+                req = req.header("Authorization", auth);
+            }
+            let mut resp = req
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .call()
+                .map_err(|e| match e {
+                    ureq::Error::StatusCode(status) => FetchError::Status {
+                        url: current.clone(),
+                        status,
+                    },
+                    other => FetchError::Transport {
+                        url: current.clone(),
+                        detail: other.to_string(),
+                    },
+                })?;
+            if resp.status().is_redirection() {
+                let location = resp
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| FetchError::Protocol {
+                        url: current.clone(),
+                        detail: format!("HTTP {} without a `Location`", resp.status().as_u16()),
+                    })?;
+                let next = here
+                    .as_ref()
+                    .and_then(|u| u.join(location).ok())
+                    .ok_or_else(|| FetchError::Protocol {
+                        url: current.clone(),
+                        detail: "redirects to a location that is not a URL".to_string(),
+                    })?;
+                let from = here.as_ref().map_or("", |u| u.scheme());
+                match (from, next.scheme()) {
+                    (_, "https") | ("http", "http") => {}
+                    ("https", "http") => {
+                        return Err(FetchError::Protocol {
+                            url: current.clone(),
+                            detail: format!(
+                                "redirects from HTTPS to plain HTTP (`{next}`): not followed"
+                            ),
+                        });
+                    }
+                    (_, scheme) => {
+                        return Err(FetchError::Protocol {
+                            url: current.clone(),
+                            detail: format!(
+                                "redirects to another scheme, `{scheme}:` (`{next}`): not followed"
+                            ),
+                        });
+                    }
+                }
+                current = next.to_string();
+                continue;
+            }
+            let gzip = resp
+                .headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+            let len = resp.body().content_length();
+            let mut reader = resp.body_mut().as_reader();
+            return if coding == Coding::Gzip && gzip {
+                // The decoded length is unknown: the consumer's own cap applies.
+                consume(&mut flate2::read::GzDecoder::new(reader), None)
+            } else {
+                consume(&mut reader, len)
+            };
         }
-        let mut resp = req.call().map_err(|e| match e {
-            ureq::Error::StatusCode(status) => FetchError::Status {
-                url: url.to_string(),
-                status,
-            },
-            other => FetchError::Transport {
-                url: url.to_string(),
-                detail: other.to_string(),
-            },
-        })?;
-        let len = resp.body().content_length();
-        let mut reader = resp.body_mut().as_reader();
-        consume(&mut reader, len)
+        Err(FetchError::Protocol {
+            url: url.to_string(),
+            detail: format!("more than {MAX_REDIRECTS} redirects"),
+        })
     }
+}
+
+/// `url` without its user information, and the `Authorization: Basic …` value it stood for.
+fn split_credentials(url: &str) -> (String, Option<String>) {
+    use base64::Engine as _;
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return (url.to_string(), None);
+    };
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return (url.to_string(), None);
+    }
+    let user = percent_decode(parsed.username());
+    let pass = parsed.password().map(percent_decode).unwrap_or_default();
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    (parsed.to_string(), Some(format!("Basic {token}")))
+}
+
+/// Decode `%XX` escapes (user information is percent-encoded in a URL).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Resolves each host once per run and shares the answer between threads.
@@ -236,8 +395,8 @@ struct SimpleFile {
     size: Option<u64>,
 }
 
-/// Largest project page read from an index (botocore's page is a few MB).
-const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest project page read from an index, after gzip decoding (botocore's page is a few MB).
+pub const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Fetch a project's file list from a PEP 691 JSON simple index.
 pub fn project_files(
@@ -257,7 +416,7 @@ pub fn project_files(
     };
     let body: Vec<u8> = http.retrying(
         || {
-            http.get(&page, Some(SIMPLE_JSON), |r, _| {
+            http.get(&page, Some(SIMPLE_JSON), Coding::Gzip, |r, _| {
                 let mut buf = Vec::new();
                 r.take(MAX_PAGE_BYTES + 1)
                     .read_to_end(&mut buf)
@@ -366,6 +525,16 @@ mod tests {
             crate_url("https://static.crates.io/crates/", "itoa", "1.0.11"),
             "https://static.crates.io/crates/itoa/itoa-1.0.11.crate"
         );
+    }
+
+    #[test]
+    fn credentials_become_basic_authentication() {
+        let (url, auth) = split_credentials("https://us%40er:t%3Ak@mirror.example/simple/six/");
+        assert_eq!(url, "https://mirror.example/simple/six/");
+        // base64("us@er:t:k")
+        assert_eq!(auth.as_deref(), Some("Basic dXNAZXI6dDpr"));
+        let (url, auth) = split_credentials("https://pypi.org/simple/");
+        assert_eq!((url.as_str(), auth), ("https://pypi.org/simple/", None));
     }
 
     #[test]

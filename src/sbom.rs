@@ -324,8 +324,9 @@ impl Bom {
                 c.urls.extend(
                     p.artifacts
                         .iter()
-                        .filter_map(|a| a.url.clone())
-                        .filter(|u| u.starts_with("http")),
+                        .filter_map(|a| a.url.as_deref())
+                        .filter(|u| u.starts_with("http"))
+                        .map(crate::redact::redacted),
                 );
                 dependencies.entry(purl).or_default();
             }

@@ -26,6 +26,45 @@ pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// PEM label of cosign's encrypted private keys.
 pub const ENCRYPTED_KEY_LABEL: &str = "ENCRYPTED SIGSTORE PRIVATE KEY";
 
+/// Largest key file read (private or public). A PEM key is under a kilobyte; the cap makes
+/// `--key /dev/zero` or a mistaken path fail at once instead of reading gigabytes.
+pub const MAX_KEY_BYTES: u64 = 64 * 1024;
+
+/// Largest bundle read. A bundle holds a certificate chain, log entries and, for an
+/// attestation, the base64 of its statement (at most [`MAX_STATEMENT_BYTES`]).
+pub const MAX_BUNDLE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Largest in-toto statement signed or checked: provenance of a build with many outputs is a
+/// few megabytes.
+pub const MAX_STATEMENT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Largest raw signature file read (DER or its base64: about a hundred bytes).
+pub const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
+
+/// Most memory an encrypted key's scrypt parameters may ask for (128 · N · r · p bytes). cosign
+/// writes N = 32768, r = 8, p = 1 (32 MiB); a crafted key asking for gigabytes would exhaust
+/// the machine before its passphrase is even checked.
+pub const MAX_SCRYPT_MEMORY: u64 = 256 * 1024 * 1024;
+
+/// Read a small file whole: a regular file of at most `cap` bytes (a FIFO or device is refused
+/// unread).
+fn read_file_capped(path: &Path, cap: u64) -> Result<Vec<u8>, SignError> {
+    crate::fsio::read_capped(path, cap).map_err(io(path))
+}
+
+/// [`read_file_capped`] as UTF-8 text.
+fn read_text_capped(path: &Path, cap: u64) -> Result<String, SignError> {
+    crate::fsio::read_to_string_capped(path, cap).map_err(io(path))
+}
+
+/// The mode of a private key file that others than its owner may read, if it is one: the key
+/// should be `chmod 600` (the caller warns).
+pub fn key_readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let mode = std::fs::metadata(path).ok()?.mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
 /// Why signing or verification failed; each variant names the check.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
@@ -63,7 +102,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SignError + '_ {
 
 /// SHA-256 of a file, streaming.
 pub fn sha256_file(path: &Path) -> Result<[u8; 32], SignError> {
-    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    // A FIFO or a device is refused: it would block or never end.
+    let mut f = crate::fsio::open_regular(path).map_err(io(path))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -96,7 +136,7 @@ pub fn key_hint(key: &VerifyingKey) -> String {
 
 /// Read a PKIX PEM public key (`-----BEGIN PUBLIC KEY-----`).
 pub fn load_public(path: &Path) -> Result<VerifyingKey, SignError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = read_text_capped(path, MAX_KEY_BYTES)?;
     VerifyingKey::from_public_key_pem(text.trim()).map_err(|e| {
         SignError::Key(format!(
             "{}: not a PEM P-256 public key (PKIX): {e}",
@@ -140,13 +180,31 @@ struct Cipher {
     nonce: String,
 }
 
-fn scrypt_key(password: &[u8], salt: &[u8], p: &KdfParams) -> Result<[u8; 32], SignError> {
-    if !p.n.is_power_of_two() || p.n < 2 || p.n > (1 << 20) || p.r == 0 || p.r > 32 || p.p != 1 {
+/// Check scrypt parameters before any work: N a power of two, p = 1 (as cosign writes), and
+/// the memory they need within [`MAX_SCRYPT_MEMORY`].
+fn check_scrypt(p: &KdfParams) -> Result<(), SignError> {
+    if !p.n.is_power_of_two() || p.n < 2 || p.r == 0 || p.p != 1 {
         return Err(SignError::Key(format!(
             "unsupported scrypt parameters N={} r={} p={}",
             p.n, p.r, p.p
         )));
     }
+    let memory = 128u128 * u128::from(p.n) * u128::from(p.r) * u128::from(p.p);
+    if memory > u128::from(MAX_SCRYPT_MEMORY) {
+        return Err(SignError::Key(format!(
+            "scrypt parameters N={} r={} p={} need {} MiB, more than the {} MiB limit: refusing the key",
+            p.n,
+            p.r,
+            p.p,
+            memory >> 20,
+            MAX_SCRYPT_MEMORY >> 20
+        )));
+    }
+    Ok(())
+}
+
+fn scrypt_key(password: &[u8], salt: &[u8], p: &KdfParams) -> Result<[u8; 32], SignError> {
+    check_scrypt(p)?;
     let params = scrypt::Params::new(p.n.trailing_zeros() as u8, p.r, p.p)
         .map_err(|e| SignError::Key(format!("scrypt parameters: {e}")))?;
     let mut key = [0u8; 32];
@@ -226,7 +284,7 @@ pub fn load_private(
 ) -> Result<SigningKey, SignError> {
     use crypto_secretbox::aead::Aead as _;
     use crypto_secretbox::{KeyInit as _, XSalsa20Poly1305};
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = read_text_capped(path, MAX_KEY_BYTES)?;
     let bad = |what: &str| SignError::Key(format!("{}: {what}", path.display()));
     let (label, body) = pem_decode(&text).ok_or_else(|| bad("not a PEM private key"))?;
     match label.as_str() {
@@ -239,6 +297,8 @@ pub fn load_private(
                     doc.kdf.name, doc.cipher.name
                 )));
             }
+            // The parameters are checked before the passphrase is asked for.
+            check_scrypt(&doc.kdf.params).map_err(|e| bad(&e.to_string()))?;
             let salt = B64.decode(&doc.kdf.salt).map_err(|_| bad("bad salt"))?;
             let nonce: [u8; 24] = B64
                 .decode(&doc.cipher.nonce)
@@ -301,7 +361,7 @@ pub fn message_bundle(
 
 /// Read a raw signature file: base64 text (cosign) or DER bytes (openssl).
 pub fn read_signature(path: &Path) -> Result<Vec<u8>, SignError> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
+    let bytes = read_file_capped(path, MAX_SIGNATURE_BYTES)?;
     if let Ok(text) = std::str::from_utf8(&bytes) {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         if let Ok(der) = B64.decode(&t) {
@@ -340,7 +400,7 @@ pub struct Bundle {
 
 /// Read a bundle (v0.1–v0.3).
 pub fn read_bundle(path: &Path) -> Result<Bundle, SignError> {
-    let json = std::fs::read_to_string(path).map_err(io(path))?;
+    let json = read_text_capped(path, MAX_BUNDLE_BYTES)?;
     let v: serde_json::Value = serde_json::from_str(&json)
         .map_err(|e| SignError::Bundle(format!("{}: not JSON: {e}", path.display())))?;
     let media_type = v["mediaType"].as_str().unwrap_or("").to_string();
@@ -405,6 +465,20 @@ pub fn verify_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrypt_memory_is_capped_before_any_work() {
+        let params = |n: u64, r: u32| KdfParams { n, r, p: 1 };
+        // cosign's own parameters, and exactly the cap.
+        check_scrypt(&params(32768, 8)).unwrap();
+        assert_eq!(128 * (1u64 << 18) * 8, MAX_SCRYPT_MEMORY);
+        check_scrypt(&params(1 << 18, 8)).unwrap();
+        // One step past the cap, and the 4 GiB a crafted key could ask for.
+        for (n, r) in [(1u64 << 18, 9), (1 << 19, 8), (1 << 20, 32), (1 << 40, 8)] {
+            let err = check_scrypt(&params(n, r)).unwrap_err().to_string();
+            assert!(err.contains("more than the 256 MiB limit"), "{err}");
+        }
+    }
 
     #[test]
     fn sign_verify_and_tamper() {

@@ -144,7 +144,9 @@ pub fn git_source(dir: &Path) -> crate::attest::SourceInfo {
             .filter(|s| !s.is_empty())
     };
     let commit = git(&["rev-parse", "HEAD"]);
-    let uri = git(&["remote", "get-url", "origin"]).map(|u| format!("git+{u}"));
+    // A remote cloned with a token (`https://x-access-token:…@github.com/…`) keeps it in its URL.
+    let uri =
+        git(&["remote", "get-url", "origin"]).map(|u| format!("git+{}", crate::redact::redact(&u)));
     crate::attest::SourceInfo {
         uri: uri.or_else(|| commit.as_ref().map(|_| "git+local-checkout".to_string())),
         commit,

@@ -27,8 +27,8 @@ pub struct AuditArgs {
     /// Policy file (TOML): deadlines, holidays, clock starts of privately reported findings
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Private report file, created with mode 0600 [default: repro-audit-report.txt, or .json
-    /// with --json]
+    /// Private report file, created with mode 0600 [default: audit-report.txt (or .json with
+    /// --json) in the private state directory $XDG_STATE_HOME/repro, else ~/.local/state/repro]
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Print the findings on stdout (for a person at a terminal, not for a public log)
@@ -165,7 +165,14 @@ fn report_problems(problems: &[crate::osv::Problem], printer: &Printer, named: b
 fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Subject>>> {
     let mut items = Vec::new();
     if let Some(path) = &args.sbom {
-        let docs = crate::cli::sbom::load_documents(path)?;
+        // Its errors say where, never what (see `load_documents`).
+        let docs = match crate::cli::sbom::load_documents(path) {
+            Ok(d) => d,
+            Err(e) => {
+                printer.error(&format!("{e:#}"), None);
+                return Ok(None);
+            }
+        };
         for (file, doc) in &docs {
             for c in &doc.components {
                 let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
@@ -189,6 +196,11 @@ fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Su
     } else if let Some(path) = &args.manifest {
         let m = match crate::manifest::Manifest::load(path) {
             Ok(m) => m,
+            Err(crate::manifest::ManifestError::Invalid { path, detail }) => {
+                let detail = private(&detail, args.show);
+                printer.error(&format!("`{}`: {detail}", path.display()), None);
+                return Ok(None);
+            }
             Err(e) => {
                 printer.error(&e.to_string(), None);
                 return Ok(None);
@@ -206,9 +218,20 @@ fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Su
             ));
         }
     } else {
-        let Some(locks) = crate::cli::check::load_all_or_report(args.locks.clone(), printer) else {
+        let (locks, failures) =
+            crate::cli::check::load_all(&crate::cli::default_paths(args.locks.clone()));
+        for f in &failures {
+            let text = format!(
+                "{}:{}: {}",
+                f.path.display(),
+                f.line,
+                private(&f.message, args.show)
+            );
+            printer.error(&text, f.hint.as_deref());
+        }
+        if !failures.is_empty() {
             return Ok(None);
-        };
+        }
         for lock in &locks {
             for p in &lock.packages {
                 if let Some(v) = &p.version {
@@ -225,6 +248,16 @@ fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Su
     Ok(Some(crate::audit::merge_subjects(items)))
 }
 
+/// The detail of an error for a public log: without `--show`, every quoted span is removed,
+/// since a message about a lock or a manifest may quote a package name or version.
+fn private(message: &str, show: bool) -> String {
+    if show {
+        message.to_string()
+    } else {
+        crate::redact::scrub_quoted(message, |_| true)
+    }
+}
+
 /// Load every `--db` (sources and indexes) into one database.
 fn load_db(args: &AuditArgs, subjects: &[Subject], now: i64) -> Result<Database, String> {
     let wanted: Vec<(Ecosystem, PackageName)> = subjects
@@ -235,7 +268,12 @@ fn load_db(args: &AuditArgs, subjects: &[Subject], now: i64) -> Result<Database,
     let mut db = Database::default();
     for path in &args.db.db {
         let part = if crate::osv::index::is_index(path) {
-            crate::osv::index::load(path, &wanted, now).map_err(|e| e.to_string())?
+            crate::osv::index::load(path, &wanted, now).map_err(|e| {
+                match e.private_detail().filter(|_| args.show) {
+                    Some(detail) => format!("{e} ({detail})"),
+                    None => e.to_string(),
+                }
+            })?
         } else {
             crate::osv::load(std::slice::from_ref(path), now, Some(&set))
                 .map_err(|e| e.to_string())?
@@ -348,13 +386,19 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         return Ok(status);
     }
-    let path = args.report.clone().unwrap_or_else(|| {
-        PathBuf::from(if printer.json {
-            "repro-audit-report.json"
-        } else {
-            "repro-audit-report.txt"
-        })
-    });
+    let path = match &args.report {
+        Some(p) => p.clone(),
+        None => match default_report(printer.json) {
+            Ok(p) => p,
+            Err(e) => {
+                printer.error(
+                    &e,
+                    Some("give the report a private place with `--report FILE`"),
+                );
+                return Ok(ExitStatus::Error);
+            }
+        },
+    };
     if let Err(e) = write_private(&path, rendered.as_bytes()) {
         printer.error(&e, None);
         return Ok(ExitStatus::Error);
@@ -458,6 +502,56 @@ fn render_text(findings: &[Finding], s: &Summary, now: i64, packages: usize) -> 
         let _ = writeln!(out, "  advisory: {}", f.source);
     }
     out
+}
+
+/// The private state directory: `$XDG_STATE_HOME/repro`, else `~/.local/state/repro`. The
+/// current directory is usually a git work tree, where a report would be one `git add .` away
+/// from being published.
+pub(crate) fn state_dir() -> Result<PathBuf, String> {
+    let base = match std::env::var_os("XDG_STATE_HOME").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => match std::env::var_os("HOME").filter(|p| !p.is_empty()) {
+            Some(home) => PathBuf::from(home).join(".local/state"),
+            None => return Err("neither XDG_STATE_HOME nor HOME is set".into()),
+        },
+    };
+    Ok(base.join("repro"))
+}
+
+/// Where the report goes without `--report`: `audit-report.txt` (or `.json`) in the state
+/// directory, which is created with mode 0700 and refused if others may enter it.
+pub(crate) fn default_report(json: bool) -> Result<PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = state_dir()?;
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("cannot create `{}`: {e}", dir.display())),
+    }
+    let meta = std::fs::symlink_metadata(&dir)
+        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!(
+            "`{}` is not a directory: refusing to put the private report there",
+            dir.display()
+        ));
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "`{}` is open to others (mode {mode:04o}): refusing to put the private report there; `chmod 700` it",
+            dir.display()
+        ));
+    }
+    Ok(dir.join(if json {
+        "audit-report.json"
+    } else {
+        "audit-report.txt"
+    }))
 }
 
 /// Write `bytes` to `path` with mode 0600 (atomically: temp file, fsync, rename), refusing to

@@ -207,7 +207,12 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         toolchains: toolchains(),
         inputs,
         resolved,
-        command: args.command.clone(),
+        // Recorded without credentials (a `--index-url https://user:token@…` argument).
+        command: args
+            .command
+            .iter()
+            .map(|a| crate::redact::redacted(a))
+            .collect(),
         outputs,
     };
     let manifest = Manifest::new(

@@ -24,6 +24,10 @@ pub struct CheckArgs {
     /// (`Requires-Dist`, markers evaluated for the target): e.g. `lambda-python3.12-x86_64`
     #[arg(long, value_name = "T")]
     target: Option<String>,
+    /// With --target: pass even when the closure could not be checked for some packages (their
+    /// wheels are not in the store)
+    #[arg(long, requires = "target")]
+    allow_unchecked_closure: bool,
     #[command(flatten)]
     store: StoreArgs,
     /// List every rule (code, default severity, what it demands) and exit
@@ -43,7 +47,9 @@ enum Deny {
 pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
     let mut locks = Vec::new();
     let mut failures = Vec::new();
-    for root in roots {
+    // The memory bound of a run: entries over all lockfiles (see MAX_RUN_ENTRIES).
+    let mut entries = 0usize;
+    'roots: for root in roots {
         let found = match lockfile::discover(root) {
             Ok(found) => found,
             Err(e) => {
@@ -51,13 +57,37 @@ pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
                 continue;
             }
         };
-        for (path, format) in found {
+        for problem in &found.problems {
+            failures.push(LoadFailure::from_error(root, problem));
+        }
+        if found.locks.is_empty() && found.problems.is_empty() {
+            failures.push(LoadFailure::from_error(
+                root,
+                &lockfile::LockError::NoLockfile { path: root.clone() },
+            ));
+        }
+        for (path, format) in found.locks {
             let result = match format {
                 Some(f) => lockfile::load_as(&path, f),
                 None => lockfile::load(&path),
             };
             match result {
-                Ok(lock) => locks.push(lock),
+                Ok(lock) => {
+                    entries += lock.entries();
+                    if entries > lockfile::MAX_RUN_ENTRIES {
+                        failures.push(LoadFailure {
+                            path: path.clone(),
+                            line: 0,
+                            message: format!(
+                                "the lockfiles of this run hold more than {} entries together: stopped loading here",
+                                lockfile::MAX_RUN_ENTRIES
+                            ),
+                            hint: Some("check the tree in smaller parts".to_string()),
+                        });
+                        break 'roots;
+                    }
+                    locks.push(lock);
+                }
                 Err(e) => failures.push(LoadFailure::from_error(&path, &e)),
             }
         }
@@ -112,6 +142,7 @@ pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let (locks, failures) = load_all(&roots);
     let options = CheckOptions {
         deny_warnings: args.deny.contains(&Deny::Warnings),
+        allow_unchecked_closure: args.allow_unchecked_closure,
     };
     let report = match &args.target {
         Some(t) => {
@@ -200,14 +231,28 @@ pub fn render(report: &CheckReport, printer: &Printer) -> String {
     }
     if printer.verbosity >= Verbosity::Quiet {
         let t = &report.totals;
-        let verdict = if report.hermetic {
-            printer.paint(Style::Ok, "hermetic")
-        } else {
-            printer.paint(Style::Error, "not hermetic")
+        let unchecked = report.closure.as_ref().filter(|c| c.unchecked > 0);
+        let verdict = match (report.hermetic, unchecked) {
+            (true, None) => printer.paint(Style::Ok, "hermetic"),
+            (true, Some(_)) => printer.paint(Style::Warning, "hermetic, closure not checked"),
+            (false, Some(_)) if t.errors == 0 && t.failures == 0 => {
+                printer.paint(Style::Error, "closure not checked")
+            }
+            (false, _) => printer.paint(Style::Error, "not hermetic"),
+        };
+        let closure_note = match unchecked {
+            Some(c) => format!(
+                "; no wheel metadata for `{}` for {} package{}{}",
+                c.target,
+                c.unchecked,
+                plural(c.unchecked),
+                if c.allowed { ", allowed" } else { "" }
+            ),
+            None => String::new(),
         };
         let _ = writeln!(
             out,
-            "{} lockfile{}, {} package{}, {} hash{}: {verdict} ({} error{}, {} warning{}{})",
+            "{} lockfile{}, {} package{}, {} hash{}: {verdict} ({} error{}, {} warning{}{}{closure_note})",
             t.lockfiles,
             plural(t.lockfiles),
             t.packages,
@@ -224,6 +269,13 @@ pub fn render(report: &CheckReport, printer: &Printer) -> String {
                 String::new()
             }
         );
+        if let Some(c) = unchecked.filter(|c| !c.allowed) {
+            let _ = writeln!(
+                out,
+                "  hint: run `repro fetch --target {}` first, or pass `--allow-unchecked-closure`",
+                c.target
+            );
+        }
     }
     out
 }

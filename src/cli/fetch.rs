@@ -92,6 +92,7 @@ impl Progress {
 
     /// Print a line to stderr, above the bar when one is drawn.
     pub fn println(&self, line: String) {
+        let line = crate::redact::redacted(&line);
         if self.bar.is_hidden() {
             eprintln!("{line}");
         } else {
@@ -143,7 +144,11 @@ pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if printer.json {
         printer.json(&report)?;
     } else {
-        printer.out(&render(&report, started.elapsed(), printer))?;
+        // Errors are diagnostics (stderr); the summary is the result (stdout).
+        if printer.verbosity >= Verbosity::Quiet {
+            printer.diagnostics(&render_errors(&report, printer));
+        }
+        printer.out(&render_summary(&report, started.elapsed()))?;
     }
     Ok(if report.has_failure() {
         ExitStatus::Error
@@ -154,14 +159,15 @@ pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     })
 }
 
-fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String {
+/// The errors of a fetch, for stderr.
+fn render_errors(report: &FetchReport, printer: &Printer) -> String {
     let mut out = String::new();
-    if printer.verbosity >= Verbosity::Quiet {
+    {
         for e in &report.plan_errors {
             let _ = writeln!(
                 out,
                 "{}: {}=={}: {}",
-                printer.paint(Style::Error, "error"),
+                printer.paint_err(Style::Error, "error"),
                 e.package,
                 e.version,
                 e.reason
@@ -178,7 +184,7 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
                     let _ = writeln!(
                         out,
                         "{}: {}=={}: `{}` does not match the lock\n  url:      {}\n  expected: {}{}\n  actual:   sha256:{actual} ({bytes} bytes)\n  --> {}\n  nothing was admitted to the store",
-                        printer.paint(Style::Error, "error[hash-mismatch]"),
+                        printer.paint_err(Style::Error, "error[hash-mismatch]"),
                         job.package,
                         job.version,
                         job.filename,
@@ -206,7 +212,7 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
                     let _ = writeln!(
                         out,
                         "{}: {}=={}: `{}`: {reason}\n  --> {}",
-                        printer.paint(Style::Error, "error"),
+                        printer.paint_err(Style::Error, "error"),
                         job.package,
                         job.version,
                         job.filename,
@@ -217,6 +223,12 @@ fn render(report: &FetchReport, elapsed: Duration, printer: &Printer) -> String 
             }
         }
     }
+    out
+}
+
+/// The one-line summary of a fetch, for stdout.
+fn render_summary(report: &FetchReport, elapsed: Duration) -> String {
+    let mut out = String::new();
     let downloaded = report.count(|o| matches!(o, Outcome::Downloaded { .. }));
     let present = report.count(|o| matches!(o, Outcome::Present));
     let local = report.count(|o| matches!(o, Outcome::Local { .. }));

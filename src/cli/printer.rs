@@ -1,6 +1,10 @@
 //! The only writer to the terminal: stdout carries results, stderr carries everything else.
 //!
 //! Verbosity and colour are decided once, here, from the global options and the environment.
+//! Every line leaves through [`crate::redact::redact`], so a credential in a URL (an index's
+//! `user:token@`, a `?token=`) is never printed, whichever message carries it; diagnostics on
+//! stderr also lose control characters and escape sequences that data (a record's version, a
+//! file name) may carry ([`crate::redact::plain_text`], line by line).
 
 use std::io::{IsTerminal, Write};
 
@@ -89,19 +93,35 @@ impl Printer {
         }
     }
 
+    /// Style `text` for stderr.
+    pub fn paint_err(&self, style: Style, text: &str) -> String {
+        if self.color_err {
+            format!("{}{text}\x1b[0m", style.code())
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Write a block of diagnostics (already labelled, possibly painted with
+    /// [`Printer::paint_err`]) to stderr, credentials redacted.
+    pub fn diagnostics(&self, text: &str) {
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(crate::redact::redact(text).as_bytes());
+    }
+
     /// Write a block of result text to stdout.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(text.as_bytes())?;
+        stdout.write_all(crate::redact::redact(text).as_bytes())?;
         stdout.flush()
     }
 
     /// Write a JSON document to stdout.
     pub fn json<T: serde::Serialize>(&self, value: &T) -> std::io::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, value)?;
-        stdout.write_all(b"\n")?;
-        stdout.flush()
+        let mut text = serde_json::to_string_pretty(value)?;
+        text.push('\n');
+        self.out(&text)
     }
 
     /// Report a warning on stderr (silenced by -qq).
@@ -114,7 +134,7 @@ impl Printer {
         } else {
             "warning".to_string()
         };
-        let _ = writeln!(std::io::stderr().lock(), "{label}: {message}");
+        let _ = writeln!(std::io::stderr().lock(), "{label}: {}", diagnostic(message));
     }
 
     /// Report an error on stderr, with an optional hint line.
@@ -125,9 +145,18 @@ impl Printer {
             "error".to_string()
         };
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{label}: {message}");
+        let _ = writeln!(stderr, "{label}: {}", diagnostic(message));
         if let Some(h) = hint {
-            let _ = writeln!(stderr, "  hint: {h}");
+            let _ = writeln!(stderr, "  hint: {}", diagnostic(h));
         }
     }
+}
+
+/// A diagnostic as printed: each line plain text, credentials redacted.
+fn diagnostic(message: &str) -> String {
+    let lines: Vec<_> = message
+        .split('\n')
+        .map(|l| crate::redact::plain_text(l))
+        .collect();
+    crate::redact::redacted(&lines.join("\n"))
 }

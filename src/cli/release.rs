@@ -7,6 +7,7 @@
 //! the passphrase is asked once.
 
 use std::fmt::Write as _;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -42,9 +43,10 @@ pub struct ReleaseArgs {
     outputs: Vec<String>,
     #[command(flatten)]
     db: crate::cli::audit::OsvDbArgs,
-    /// Private audit report, outside the release folder
-    #[arg(long, value_name = "FILE", default_value = "repro-audit-report.txt")]
-    audit_report: PathBuf,
+    /// Private audit report, outside the release folder [default: audit-report.txt in the
+    /// private state directory, as `repro audit`]
+    #[arg(long, value_name = "FILE")]
+    audit_report: Option<PathBuf>,
     /// Findings at or above this rating stop the release
     #[arg(long, value_enum, default_value = "high")]
     fail_on: FailOn,
@@ -141,17 +143,18 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
             out.display()
         )));
     }
-    if args.audit_report.starts_with(out) {
-        return Err(Stop::Error(
-            "--audit-report must be outside the release folder: findings stay private".into(),
-        ));
-    }
+    let audit_report = match &args.audit_report {
+        Some(p) => p.clone(),
+        None => crate::cli::audit::default_report(false).map_err(Stop::Error)?,
+    };
     // Open the key first: a wrong passphrase should not cost a build.
+    crate::cli::sign::warn_exposed_key(&args.key, printer);
     let key = sign::load_private(&args.key, || {
         crate::cli::sign::passphrase("Passphrase for the release key: ", false)
     })
     .map_err(|e| Stop::Error(e.to_string()))?;
     std::fs::create_dir_all(out).map_err(|e| Stop::Error(format!("{}: {e}", out.display())))?;
+    check_report_outside(&audit_report, out)?;
     let locks: Vec<String> = args.locks.iter().map(|p| s(p)).collect();
     let mut sources: Vec<String> = Vec::new();
     if let Some(st) = &args.store {
@@ -190,7 +193,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     let mut a = vec![
         "audit".into(),
         "--report".into(),
-        s(&args.audit_report),
+        s(&audit_report),
         "--fail-on".into(),
         format!("{:?}", args.fail_on).to_lowercase(),
     ];
@@ -205,7 +208,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         repro(&a)?,
         &format!(
             "the audit found advisories at or above --fail-on; see the private report {}",
-            args.audit_report.display()
+            audit_report.display()
         ),
     )?;
 
@@ -273,6 +276,19 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         sign_file(&key, f, None).map_err(Stop::Error)?;
     }
     sign_attestation(&key, &provenance, None).map_err(Stop::Error)?;
+    // However it got there (a hard link, a bind mount), the private report is not a release file.
+    let report_id = std::fs::metadata(&audit_report)
+        .ok()
+        .map(|m| (m.dev(), m.ino()));
+    for f in walk(out)? {
+        let id = std::fs::metadata(&f).ok().map(|m| (m.dev(), m.ino()));
+        if id.is_some() && id == report_id {
+            return Err(Stop::Error(format!(
+                "`{}` is the private audit report: refusing to release it",
+                f.display()
+            )));
+        }
+    }
     write_sums(out, &key)?;
 
     step(printer, 7, "VERIFY.md");
@@ -295,6 +311,49 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
             out.join("VERIFY.md").display()
         ))
         .map_err(|e| Stop::Error(e.to_string()))?;
+    Ok(())
+}
+
+/// Refuse a private report inside the release folder, comparing where the two are, not how they
+/// are written: the report's directory is resolved (symbolic links, `..`) and it and each of
+/// its ancestors is compared with the release folder by device and inode, which also sees
+/// through bind mounts. A report path that is itself a symbolic link is refused.
+fn check_report_outside(report: &Path, out: &Path) -> Result<(), Stop> {
+    let inside = || {
+        Stop::Error(format!(
+            "--audit-report `{}` lies inside the release folder `{}`: findings stay private",
+            report.display(),
+            out.display()
+        ))
+    };
+    if std::fs::symlink_metadata(report).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Stop::Error(format!(
+            "--audit-report `{}` is a symbolic link: refusing to write the private report through it",
+            report.display()
+        )));
+    }
+    if report.file_name().is_none() {
+        return Err(Stop::Error(format!(
+            "--audit-report `{}` does not name a file",
+            report.display()
+        )));
+    }
+    let parent = std::fs::canonicalize(crate::fsio::dir_of(report)).map_err(|e| {
+        Stop::Error(format!(
+            "--audit-report `{}`: cannot resolve its directory: {e}",
+            report.display()
+        ))
+    })?;
+    let out_meta =
+        std::fs::metadata(out).map_err(|e| Stop::Error(format!("`{}`: {e}", out.display())))?;
+    let out_id = (out_meta.dev(), out_meta.ino());
+    for dir in parent.ancestors() {
+        let m =
+            std::fs::metadata(dir).map_err(|e| Stop::Error(format!("`{}`: {e}", dir.display())))?;
+        if (m.dev(), m.ino()) == out_id {
+            return Err(inside());
+        }
+    }
     Ok(())
 }
 

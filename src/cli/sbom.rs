@@ -185,6 +185,10 @@ struct Match {
     used_by: Vec<String>,
 }
 
+/// Largest SBOM read. A CycloneDX document of tens of thousands of components is a few
+/// megabytes; the cap keeps a mistaken path (a disk image, `/dev/zero`) from exhausting memory.
+pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
+
 pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
     let files: Vec<PathBuf> = if path.is_dir() {
         let mut v: Vec<PathBuf> = walkdir::WalkDir::new(path)
@@ -203,12 +207,21 @@ pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Docume
     };
     let mut docs = Vec::new();
     for f in files {
-        let bytes = std::fs::read(&f).with_context(|| format!("cannot read `{}`", f.display()))?;
+        let bytes = crate::fsio::read_capped(&f, MAX_SBOM_BYTES)
+            .with_context(|| format!("cannot read `{}`", f.display()))?;
         match serde_json::from_slice::<Document>(&bytes) {
             Ok(d) if d.bom_format == "CycloneDX" => docs.push((f, d)),
             Ok(_) | Err(_) if path.is_dir() => continue,
             Ok(_) => anyhow::bail!("`{}` is not a CycloneDX document", f.display()),
-            Err(e) => anyhow::bail!("`{}` is not a CycloneDX JSON document: {e}", f.display()),
+            // Where, not what: the message of a type error quotes the value (a package name,
+            // private to `repro audit --sbom`).
+            Err(e) => anyhow::bail!(
+                "`{}` is not a CycloneDX JSON document: {:?} error at line {}, column {}",
+                f.display(),
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
         }
     }
     Ok(docs)

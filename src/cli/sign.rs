@@ -120,6 +120,16 @@ fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Warn when a private key file may be read by others than its owner.
+pub(crate) fn warn_exposed_key(path: &Path, printer: &Printer) {
+    if let Some(mode) = sign::key_readable_by_others(path) {
+        printer.warning(&format!(
+            "the private key `{}` is readable by others (mode {mode:04o}): `chmod 600` it",
+            path.display()
+        ));
+    }
+}
+
 /// Run `repro key`.
 pub fn run_key(cmd: KeyCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let KeyCommand::Generate { out } = cmd;
@@ -204,7 +214,8 @@ pub(crate) fn sign_attestation(
     statement: &Path,
     out_dir: Option<&Path>,
 ) -> Result<PathBuf, String> {
-    let payload = std::fs::read(statement).map_err(|e| format!("{}: {e}", statement.display()))?;
+    let payload = crate::fsio::read_capped(statement, sign::MAX_STATEMENT_BYTES)
+        .map_err(|e| format!("`{}`: {e}", statement.display()))?;
     crate::attest::check_statement(&payload)
         .map_err(|e| format!("{}: {e}", statement.display()))?;
     let env = sign::dsse::sign(key, sign::dsse::IN_TOTO, &payload).map_err(|e| e.to_string())?;
@@ -223,6 +234,7 @@ pub(crate) fn sign_attestation(
 
 /// Run `repro sign`.
 pub fn run_sign(args: SignArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    warn_exposed_key(&args.key, printer);
     let key = match sign::load_private(&args.key, || passphrase("Passphrase: ", false)) {
         Ok(k) => k,
         Err(e) => {
@@ -359,8 +371,8 @@ fn verify(args: &VerifyArgs) -> Result<serde_json::Value, Failure> {
         // evidence is checked against the trusted root, then the signature.
         let root = sign::keyless::trusted_root(args.trusted_root.as_deref(), args.staging)
             .map_err(Failure::Error)?;
-        let pem = std::fs::read_to_string(key_path)
-            .map_err(|e| Failure::Error(format!("{}: {e}", key_path.display())))?;
+        let pem = crate::fsio::read_to_string_capped(key_path, sign::MAX_KEY_BYTES)
+            .map_err(|e| Failure::Error(format!("`{}`: {e}", key_path.display())))?;
         let v = sign::keyless::verify_with_key(file, &bundle.json, &pem, &root)
             .map_err(Failure::Invalid)?;
         return Ok(

@@ -53,10 +53,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             return Err(LockError::syntax(
                 path,
                 line,
-                format!(
-                    "invalid checksum of `{}`: expected 64 hex characters",
-                    crate::digest::truncate(&p.get_ref().name, 80)
-                ),
+                "invalid `checksum`: expected 64 hex characters",
             ));
         }
         line_of
@@ -73,10 +70,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             return Err(LockError::syntax(
                 path,
                 lines.line(value.span().start),
-                format!(
-                    "invalid `[metadata]` checksum for `{}`",
-                    crate::digest::truncate(key, 120)
-                ),
+                "invalid `[metadata]` checksum: expected 64 hex characters or `<none>`",
             ));
         }
     }
@@ -89,13 +83,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        let reason = rendered
+        let last = rendered
             .lines()
             .rev()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .unwrap_or("invalid")
-            .to_string();
+            .unwrap_or("invalid");
+        // cargo-lock appends what it rejected after a colon (`couldn't resolve dependency:
+        // NAME`) or quotes it: keep the reason, never the file's text (see `LockError::Syntax`).
+        let last = last.strip_prefix("parse error: ").unwrap_or(last);
+        let clause = last.split(": ").next().unwrap_or(last);
+        let reason =
+            crate::redact::scrub_quoted(clause, |span| crate::redact::is_toml_value(text, span));
         LockError::syntax(
             path,
             line,
@@ -201,7 +200,7 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "Cargo.lock:3: invalid checksum of `a`: expected 64 hex characters"
+            "Cargo.lock:3: invalid `checksum`: expected 64 hex characters"
         );
         let v1 = format!(
             "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[metadata]\n\"checksum a 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = \"{bad}\"\n"

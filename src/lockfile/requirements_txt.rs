@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use pep440_rs::Operator;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
-use crate::digest::{Digest, truncate};
+use crate::digest::{Digest, DigestParseError, truncate};
 use crate::lockfile::{
     CommentedPackage, Include, IncludeKind, Lock, LockError, LockFormat, LockOption, LockedPackage,
     OptionKind, PackageSource, Pin, RequiredBy, read_text,
@@ -154,6 +154,14 @@ pub fn parse(path: &Path, text: &str) -> Result<RequirementsFile, LockError> {
         lines: text.lines().enumerate(),
     };
     for (line_no, raw) in lines {
+        // Stop at the cap while parsing, before the entries cost their memory.
+        let entries = file.requirements.len()
+            + file.options.len()
+            + file.includes.len()
+            + file.commented_out.len();
+        if entries > crate::lockfile::MAX_LOCK_ENTRIES {
+            return Err(too_many_entries(path, line_no));
+        }
         let trimmed = raw.trim();
         if let Some(comment) = trimmed.strip_prefix('#') {
             let indented = raw.starts_with(char::is_whitespace);
@@ -220,6 +228,28 @@ pub fn parse(path: &Path, text: &str) -> Result<RequirementsFile, LockError> {
         attach = Some(file.requirements.len() - 1);
     }
     Ok(file)
+}
+
+impl RequirementsFile {
+    /// Entries that cost memory (see [`crate::lockfile::MAX_LOCK_ENTRIES`]).
+    pub fn entries(&self) -> usize {
+        self.requirements.len()
+            + self.options.len()
+            + self.includes.len()
+            + self.commented_out.len()
+    }
+}
+
+fn too_many_entries(path: &Path, line: usize) -> LockError {
+    LockError::syntax(
+        path,
+        line,
+        format!(
+            "more than {} entries (packages, options, includes)",
+            crate::lockfile::MAX_LOCK_ENTRIES
+        ),
+    )
+    .with_hint("is this really a lockfile? Real lockfiles hold a few thousand packages")
 }
 
 fn push_via(req: &mut RequirementLine, item: &str) {
@@ -317,7 +347,7 @@ fn parse_option_line(
             return Err(LockError::syntax(
                 path,
                 line_no,
-                format!("unsupported option `{}`", truncate(other, 60)),
+                format!("unsupported option{}", flag_for_message(other)),
             )
             .with_hint("repro accepts the options pip documents for requirements files"));
         }
@@ -398,13 +428,9 @@ fn parse_requirement(
                 let value = option_value(&mut tokens, inline).ok_or_else(|| {
                     LockError::syntax(path, line_no, "`--hash` must be followed by an argument")
                 })?;
-                let digest: Digest = value.parse().map_err(|e| {
-                    LockError::syntax(
-                        path,
-                        line_no,
-                        format!("{e} in `--hash={}`", truncate(&value, 80)),
-                    )
-                    .with_hint("regenerate the file with `uv pip compile --generate-hashes`")
+                let digest: Digest = value.parse().map_err(|e: DigestParseError| {
+                    LockError::syntax(path, line_no, format!("{} in `--hash`", e.without_input()))
+                        .with_hint("regenerate the file with `uv pip compile --generate-hashes`")
                 })?;
                 hashes.push(digest);
             }
@@ -413,8 +439,8 @@ fn parse_requirement(
                     path,
                     line_no,
                     format!(
-                        "unsupported per-requirement option `{}`",
-                        truncate(other, 60)
+                        "unsupported per-requirement option{}",
+                        flag_for_message(other)
                     ),
                 ));
             }
@@ -472,12 +498,8 @@ fn check_name_prefix(spec: &str) -> Result<(), String> {
         let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
         &s[..s.find(|c: char| !is_name_char(c)).unwrap_or(s.len())]
     }
-    let bad = |what: &str, name: &str| {
-        format!(
-            "invalid requirement `{}`: {what} `{}` must end with a letter or digit",
-            truncate(spec, 80),
-            truncate(name, 80)
-        )
+    let bad = |what: &str, _name: &str| {
+        format!("invalid requirement: the {what} must end with a letter or digit")
     };
     let name = leading(spec);
     if !name.is_empty()
@@ -514,12 +536,8 @@ pub fn parse_pep508(
     // pep508_rs asserts, rather than checks, some invariants of its own grammar (two found by
     // fuzzing are pre-checked above). Should another surface, one hostile line must still be an
     // error at its line, not an abort of the whole run.
-    std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(spec, dir)).map_err(|_| {
-        format!(
-            "invalid requirement `{}`: rejected by the PEP 508 parser",
-            truncate(spec, 80)
-        )
-    })
+    std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::parse(spec, dir))
+        .map_err(|_| "invalid requirement: rejected by the PEP 508 parser".to_string())
 }
 
 /// A PEP 508 error as a one-line syntax error with its column, bounded in length.
@@ -529,16 +547,34 @@ fn pep508_error(
     spec: &str,
     e: &pep508_rs::Pep508Error<VerbatimUrl>,
 ) -> LockError {
+    // The parser's message quotes the line; keep its grammar (`@`, `==`), not the line's text.
+    let message = crate::redact::scrub_line(&e.message.to_string(), spec);
     LockError::syntax(
         path,
         line_no,
         format!(
-            "invalid requirement `{}` (column {}): {}",
-            truncate(spec, 80),
+            "invalid requirement (column {}): {}",
             e.start + 1,
-            truncate(&e.message.to_string(), 200)
+            truncate(&message, 200)
         ),
     )
+}
+
+/// An unknown option, named in an error only when it looks like one (`--frobnicate`): a line
+/// of a file that is not a requirements file (`-r ~/.netrc`) may hold a secret.
+fn flag_for_message(flag: &str) -> String {
+    let name = flag.trim_start_matches('-');
+    let plain = flag.starts_with('-')
+        && (1..=40).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if plain {
+        format!(" `{flag}`")
+    } else {
+        String::new()
+    }
 }
 
 /// The URL of an unnamed requirement, and a name from `#egg=` or a wheel file name.
@@ -584,7 +620,7 @@ fn push_fragment_hash(
                 LockError::syntax(
                     path,
                     line_no,
-                    format!("{e} in URL fragment `#{}`", truncate(kv, 80)),
+                    format!("{} in the URL fragment", e.without_input()),
                 )
             })?;
             hashes.push(digest);
@@ -713,14 +749,20 @@ pub fn into_lock(path: &Path, sha256: Digest, files: Vec<RequirementsFile>) -> L
     lock
 }
 
-/// Read `path` and every file it includes, depth first, root first. Cycles and missing
-/// includes are errors at the include's line.
+/// Read `path` and every file it includes, depth first, root first. Each file is read and
+/// parsed once, however many times it is included: a diamond (`a` and `b` both include `base`)
+/// holds `base`'s packages once, and a chain whose files each include the next twice costs one
+/// read per file, not two to the power of its depth. Cycles and unreadable includes are errors
+/// at the include's line; an include that is not a regular file (a FIFO, `/dev/stdin`) is
+/// refused without being read.
 pub fn load_tree(path: &Path) -> Result<(Digest, Vec<RequirementsFile>), LockError> {
     let (text, digest) = read_text(path)?;
     let root = parse(path, &text)?;
     let mut files = Vec::new();
-    let mut stack = vec![canonical(path)];
-    follow(root, &mut stack, &mut files)?;
+    let root_key = canonical(path);
+    let mut seen = std::collections::HashSet::from([root_key.clone()]);
+    let mut stack = vec![root_key];
+    follow(root, &mut stack, &mut seen, &mut files, &mut 0)?;
     Ok((digest, files))
 }
 
@@ -731,11 +773,21 @@ fn canonical(path: &Path) -> PathBuf {
 fn follow(
     file: RequirementsFile,
     stack: &mut Vec<PathBuf>,
+    seen: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<RequirementsFile>,
+    entries: &mut usize,
 ) -> Result<(), LockError> {
     let includes = file.includes.clone();
+    // The tree as a whole is one lock: its entries count together.
+    *entries += file.entries();
     out.push(file);
     for include in includes {
+        if *entries > crate::lockfile::MAX_LOCK_ENTRIES {
+            return Err(too_many_entries(
+                &include.location.file,
+                include.location.line,
+            ));
+        }
         let target = canonical(&include.path);
         if let Some(pos) = stack.iter().position(|p| *p == target) {
             let chain: Vec<String> = stack[pos..]
@@ -752,6 +804,10 @@ fn follow(
                 message: format!("include cycle: {}", chain.join(" -> ")),
                 hint: Some("remove one of the `-r`/`-c` lines that close the cycle".to_string()),
             });
+        }
+        if !seen.insert(target.clone()) {
+            // Already read through another include: its packages are in `out` once.
+            continue;
         }
         if stack.len() >= MAX_INCLUDE_DEPTH {
             return Err(LockError::syntax(
@@ -770,7 +826,7 @@ fn follow(
         })?;
         let parsed = parse(&include.path, &text)?;
         stack.push(target);
-        follow(parsed, stack, out)?;
+        follow(parsed, stack, seen, out, entries)?;
         stack.pop();
     }
     Ok(())
@@ -899,7 +955,7 @@ git+https://github.com/org/repo@v1.0#egg=repo
         let err = parse_str("a==1.0\nb==2.0 --hash=sha256:abcd\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "requirements.txt:2: invalid sha256 hash: expected 64 hex characters, got 4 in `--hash=sha256:abcd`"
+            "requirements.txt:2: invalid sha256 hash: expected 64 hex characters, got 4 in `--hash`"
         );
     }
 
@@ -922,13 +978,13 @@ git+https://github.com/org/repo@v1.0#egg=repo
         let err = parse_str("G. ==1\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "requirements.txt:1: invalid requirement `G. ==1`: package name `G.` must end with a letter or digit"
+            "requirements.txt:1: invalid requirement: the package name must end with a letter or digit"
         );
         assert!(parse_str("a_ ; python_version > '3'\n").is_err());
         let err = parse_str("a[b, c.]==1\n").unwrap_err().to_string();
         assert_eq!(
             err,
-            "requirements.txt:1: invalid requirement `a[b, c.]==1`: extra `c.` must end with a letter or digit"
+            "requirements.txt:1: invalid requirement: the extra must end with a letter or digit"
         );
     }
 

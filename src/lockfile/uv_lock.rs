@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::digest::{Digest, truncate};
+use crate::digest::{Digest, DigestParseError};
 use crate::lockfile::{
     Artifact, ArtifactKind, Dependency, Lock, LockError, LockFormat, LockedPackage, PackageSource,
     Pin, requirements_txt::is_full_commit, toml_error,
@@ -139,11 +139,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
         let wheels = pkg.wheels.iter().map(|a| (ArtifactKind::Wheel, a));
         for (kind, raw_artifact) in sdist.chain(wheels) {
             let digest = match &raw_artifact.hash {
-                Some(h) => Some(h.parse::<Digest>().map_err(|e| {
+                Some(h) => Some(h.parse::<Digest>().map_err(|e: DigestParseError| {
                     LockError::syntax(
                         path,
                         line,
-                        format!("{e} in `{}` artifact of `{}`", truncate(h, 80), pkg.name),
+                        format!("{} in the `hash` of an artifact", e.without_input()),
                     )
                 })?),
                 None => None,

@@ -40,6 +40,18 @@ pub enum IndexError {
         /// The source that changed.
         source_path: PathBuf,
     },
+    /// A record the audit reads was edited since it was indexed. The record's path names the
+    /// package it concerns, which an audit keeps private: it is not in the message
+    /// ([`IndexError::private_detail`] has it, for `--show`).
+    #[error(
+        "{index}: stale index: an advisory record this audit reads changed since it was indexed; rebuild it with `repro db index`"
+    )]
+    StaleRecord {
+        /// The index file.
+        index: PathBuf,
+        /// The record that changed.
+        record: PathBuf,
+    },
     /// The file is not an index, or is damaged.
     #[error("{path}: not a readable repro OSV index: {message}")]
     Corrupt {
@@ -59,6 +71,30 @@ pub enum IndexError {
         /// What went wrong.
         message: String,
     },
+}
+
+impl IndexError {
+    /// What the message leaves out because it would name an audited package: the path of a
+    /// changed record.
+    pub fn private_detail(&self) -> Option<String> {
+        match self {
+            IndexError::StaleRecord { record, .. } => {
+                Some(format!("the changed record is {}", record.display()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A JSON error without the text it quotes (an index body holds package names).
+fn json_error(e: &serde_json::Error) -> String {
+    format!(
+        "damaged JSON ({:?} error at line {}, column {})",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
+    .to_lowercase()
 }
 
 /// One indexed source and its fingerprint.
@@ -264,7 +300,7 @@ pub fn build(sources: &[PathBuf], out: &Path, now_days: i64) -> Result<Built, In
 pub fn is_index(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 16];
-    std::fs::File::open(path)
+    crate::fsio::open_regular(path)
         .and_then(|mut f| f.read_exact(&mut magic))
         .is_ok()
         && &magic == MAGIC
@@ -283,7 +319,7 @@ pub fn load(
     };
     use std::os::unix::fs::FileExt;
     // Only the header and the advisories asked for are read (positioned reads).
-    let file = std::fs::File::open(path).map_err(|e| corrupt(e.to_string()))?;
+    let file = crate::fsio::open_regular(path).map_err(|e| corrupt(e.to_string()))?;
     let size = file.metadata().map_err(|e| corrupt(e.to_string()))?.len();
     let mut head = [0u8; 24];
     file.read_exact_at(&mut head, 0)
@@ -299,11 +335,11 @@ pub fn load(
     let mut header = vec![0u8; len as usize];
     file.read_exact_at(&mut header, 24)
         .map_err(|e| corrupt(e.to_string()))?;
-    let header: Header = serde_json::from_slice(&header).map_err(|e| corrupt(e.to_string()))?;
+    let header: Header = serde_json::from_slice(&header).map_err(|e| corrupt(json_error(&e)))?;
     if header.schema != SCHEMA {
         return Err(corrupt(format!(
-            "schema {} (this repro reads {SCHEMA}); rebuild it",
-            header.schema
+            "schema `{}` (this repro reads `{SCHEMA}`); rebuild it",
+            crate::redact::plain_text(&crate::digest::truncate(&header.schema, 40))
         )));
     }
     for s in &header.sources {
@@ -322,7 +358,7 @@ pub fn load(
         let mut buf = vec![0u8; n];
         file.read_exact_at(&mut buf, start)
             .map_err(|e| corrupt(e.to_string()))?;
-        serde_json::from_slice(&buf).map_err(|e| corrupt(e.to_string()))
+        serde_json::from_slice(&buf).map_err(|e| corrupt(json_error(&e)))
     };
     let mut spans: Vec<(usize, usize)> = packages
         .iter()
@@ -359,13 +395,13 @@ pub fn load(
     // The records this audit uses must still hold the bytes that were indexed.
     for a in &advisories {
         if let Some(want) = &a.record_sha256 {
-            let now = std::fs::read(&a.source)
+            let now = crate::fsio::read_capped(Path::new(&a.source), crate::osv::MAX_RECORD_BYTES)
                 .map(|b| hex::encode(Sha256::digest(&b)))
                 .unwrap_or_default();
             if &now != want {
-                return Err(IndexError::Stale {
+                return Err(IndexError::StaleRecord {
                     index: path.to_path_buf(),
-                    source_path: PathBuf::from(&a.source),
+                    record: PathBuf::from(&a.source),
                 });
             }
         }

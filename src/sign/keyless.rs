@@ -42,10 +42,13 @@ pub enum Subject<'a> {
     Sha256(String),
 }
 
+/// Largest trusted root read (`--trusted-root`): the public-good one is about 10 KB.
+pub const MAX_TRUSTED_ROOT_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Pick the trusted root: a file if given, else staging or production.
 pub fn trusted_root(file: Option<&Path>, staging: bool) -> Result<TrustedRoot, String> {
     let json = match file {
-        Some(p) => std::fs::read_to_string(p)
+        Some(p) => crate::fsio::read_to_string_capped(p, MAX_TRUSTED_ROOT_BYTES)
             .map_err(|e| format!("{}: cannot read the trusted root: {e}", p.display()))?,
         None if staging => STAGING_ROOT.to_string(),
         None => PRODUCTION_ROOT.to_string(),
@@ -127,7 +130,7 @@ fn check(
     let verifier = Verifier::new(root).map_err(|e| format!("trusted root: {e}"))?;
     let result = match subject {
         Subject::File(path) => {
-            let f = std::fs::File::open(path)
+            let f = crate::fsio::open_regular(path)
                 .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
             verifier.verify_reader(
                 std::io::BufReader::with_capacity(1 << 20, f),

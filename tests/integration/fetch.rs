@@ -205,8 +205,11 @@ fn substituted_bytes_are_refused_and_the_rest_admitted() {
         "/files/beta-2.0-py3-none-any.whl",
         Reply::Ok(evil.clone(), "application/octet-stream"),
     );
-    let (code, out, _) = m.fetch(&[]);
+    let (code, stdout, out) = m.fetch(&[]);
     assert_eq!(code, 1, "{out}");
+    // The errors on stderr, the summary alone on stdout.
+    assert!(!stdout.contains("hash-mismatch"), "{stdout}");
+    assert!(stdout.contains("1 hash mismatch"), "{stdout}");
     assert!(
         out.contains(
             "error[hash-mismatch]: beta==2.0: `beta-2.0-py3-none-any.whl` does not match the lock"
@@ -258,7 +261,7 @@ fn truncated_body_is_retried_then_reported_and_nothing_is_admitted() {
         "/files/alpha-1.0-py3-none-any.whl",
         Reply::Truncate(body, half),
     );
-    let (code, out, _) = m.fetch(&["--retries", "3"]);
+    let (code, _, out) = m.fetch(&["--retries", "3"]);
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("alpha==1.0: `alpha-1.0-py3-none-any.whl`"),
@@ -284,7 +287,7 @@ fn short_content_length_yields_a_mismatch_naming_both_sizes() {
         "/files/beta-2.0-cp312-cp312-manylinux_2_17_x86_64.whl",
         Reply::WrongLength(body, len),
     );
-    let (code, out, _) = m.fetch(&[]);
+    let (code, _, out) = m.fetch(&[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(
@@ -303,7 +306,7 @@ fn short_content_length_yields_a_mismatch_naming_both_sizes() {
 fn stalled_connection_times_out() {
     let m = Mirror::new();
     m.server.route("/files/alpha-1.0.tar.gz", Reply::Stall);
-    let (code, out, _) = m.fetch(&["--retries", "2"]);
+    let (code, _, out) = m.fetch(&["--retries", "2"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("alpha==1.0: `alpha-1.0.tar.gz`"), "{out}");
     assert_eq!(m.server.hits("/files/alpha-1.0.tar.gz"), 2);
@@ -379,7 +382,7 @@ fn find_links_matches_by_digest_whatever_the_names() {
 #[test]
 fn offline_fetch_names_the_missing_artifact() {
     let m = Mirror::new();
-    let (code, out, _) = m.fetch(&["--offline"]);
+    let (code, _, out) = m.fetch(&["--offline"]);
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains(&format!(
@@ -519,8 +522,10 @@ fn crates_come_from_the_crates_url_and_are_checked() {
         .arg(dir.path().join("Cargo.lock"))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    // Errors are diagnostics: stderr.
+    let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("error"));
     assert!(
         text.contains("error[hash-mismatch]: ryu==1.0.0: `ryu-1.0.0.crate`"),
         "{text}"
@@ -616,7 +621,7 @@ fn not_found_is_reported_once_without_retries() {
     let m = Mirror::new();
     m.server
         .route("/files/alpha-1.0.tar.gz", Reply::Status(404));
-    let (code, out, _) = m.fetch(&[]);
+    let (code, _, out) = m.fetch(&[]);
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("alpha==1.0: `alpha-1.0.tar.gz`") && out.contains("answered HTTP 404"),

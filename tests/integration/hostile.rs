@@ -70,7 +70,7 @@ fn wrong_length_hash_is_rejected_with_line() {
 fn bad_specifier_is_rejected_with_line_and_column() {
     assert_error(
         "corpora/requirements-txt/invalid/bad-specifier.requirements.txt",
-        "corpora/requirements-txt/invalid/bad-specifier.requirements.txt:2: invalid requirement `urllib3 >>> 2` (column 9)",
+        "corpora/requirements-txt/invalid/bad-specifier.requirements.txt:2: invalid requirement (column 9): no such comparison operator \">>>\"",
     );
 }
 
@@ -79,7 +79,7 @@ fn name_ending_in_a_dot_is_an_error_not_a_panic() {
     // pep508_rs 0.9.2 panics on this name; found by the requirements_txt fuzz target.
     assert_error(
         "corpora/requirements-txt/invalid/name-trailing-dot.requirements.txt",
-        "name-trailing-dot.requirements.txt:2: invalid requirement `G. ==1`: package name `G.` must end with a letter or digit",
+        "name-trailing-dot.requirements.txt:2: invalid requirement: the package name must end with a letter or digit",
     );
 }
 
@@ -151,7 +151,7 @@ fn oversized_file_is_refused_before_reading_it_all() {
     let (code, text) = check(path.to_str().unwrap());
     assert_eq!(code, 2);
     assert!(
-        text.contains("larger than the 67108864-byte limit"),
+        text.contains("larger than the 16777216-byte limit"),
         "{text}"
     );
 }

@@ -26,7 +26,16 @@ pub enum Reply {
     WrongLength(Vec<u8>, usize),
     /// Accept the request and never answer (until the client gives up).
     Stall,
+    /// Send these bytes as they are (status line, headers and body), then close.
+    Raw(Vec<u8>),
+    /// Send these bytes, then hold the connection open without a further byte for 30 s.
+    RawThenStall(Vec<u8>),
+    /// Send these bytes (a head), then `n` body bytes one at a time, `interval` apart.
+    Drip(Vec<u8>, usize, Duration),
 }
+
+/// The request line and headers of each request, in arrival order.
+type Requests = Arc<Mutex<Vec<(String, Vec<String>)>>>;
 
 /// A running server. Routes can change while it runs; every request is counted.
 pub struct Server {
@@ -34,6 +43,7 @@ pub struct Server {
     pub url: String,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     hits: Arc<Mutex<Vec<String>>>,
+    headers: Requests,
 }
 
 impl Server {
@@ -43,15 +53,26 @@ impl Server {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let routes: Arc<Mutex<HashMap<String, Reply>>> = Arc::default();
         let hits: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, h) = (routes.clone(), hits.clone());
+        let headers: Requests = Arc::default();
+        let (r, h, hd) = (routes.clone(), hits.clone(), headers.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let (r, h) = (r.clone(), h.clone());
-                std::thread::spawn(move || serve(stream, r, h));
+                let (r, h, hd) = (r.clone(), h.clone(), hd.clone());
+                std::thread::spawn(move || serve(stream, r, h, hd));
             }
         });
-        Server { url, routes, hits }
+        Server {
+            url,
+            routes,
+            hits,
+            headers,
+        }
+    }
+
+    /// The request line and headers of every request so far, in order.
+    pub fn requests(&self) -> Vec<(String, Vec<String>)> {
+        self.headers.lock().unwrap().clone()
     }
 
     /// Answer `path` with `reply`.
@@ -79,6 +100,7 @@ fn serve(
     stream: TcpStream,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     hits: Arc<Mutex<Vec<String>>>,
+    requests: Requests,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
@@ -92,12 +114,18 @@ fn serve(
             .nth(1)
             .unwrap_or("/")
             .to_string();
+        let mut headers = Vec::new();
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                 break;
             }
+            headers.push(header.trim_end().to_string());
         }
+        requests
+            .lock()
+            .unwrap()
+            .push((request_line.trim_end().to_string(), headers));
         let reply = {
             let mut routes = routes.lock().unwrap();
             let reply = routes.get(&path).cloned();
@@ -140,6 +168,27 @@ fn serve(
             }
             Some(Reply::Stall) => {
                 std::thread::sleep(Duration::from_secs(30));
+                return;
+            }
+            Some(Reply::Raw(bytes)) => {
+                let _ = out.write_all(&bytes);
+                return;
+            }
+            Some(Reply::RawThenStall(bytes)) => {
+                let _ = out.write_all(&bytes).and_then(|_| out.flush());
+                std::thread::sleep(Duration::from_secs(30));
+                return;
+            }
+            Some(Reply::Drip(head, n, interval)) => {
+                if out.write_all(&head).is_err() {
+                    return;
+                }
+                for _ in 0..n {
+                    std::thread::sleep(interval);
+                    if out.write_all(b"x").and_then(|_| out.flush()).is_err() {
+                        return;
+                    }
+                }
                 return;
             }
         };
