@@ -466,7 +466,8 @@ impl Store {
             .filter(|a| matches!(a, HashAlgorithm::Sha384 | HashAlgorithm::Sha512))
             .collect();
         let mut hasher = StreamHasher::new(&extra);
-        let limit = limit.unwrap_or(MAX_OBJECT_BYTES);
+        // No caller can lift the cap: a limit it passes is clamped to it.
+        let limit = limit.unwrap_or(MAX_OBJECT_BYTES).min(MAX_OBJECT_BYTES);
         let mut buf = vec![0u8; HASH_BUFFER];
         loop {
             let n = match reader.read(&mut buf) {
