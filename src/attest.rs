@@ -100,6 +100,8 @@ pub struct SourceInfo {
     pub uri: Option<String>,
     /// The commit.
     pub commit: Option<String>,
+    /// Whether the tree had uncommitted changes when it was built (`None`: not a checkout).
+    pub dirty: Option<bool>,
 }
 
 /// Run-specific details of a provenance statement.
@@ -158,8 +160,12 @@ pub fn provenance(m: &Manifest, source: &SourceInfo, run: &RunDetails) -> Value 
         "sourceDateEpoch": b.source_date_epoch,
     });
     if let Some(uri) = &source.uri {
-        external["source"] =
-            json!({"uri": uri, "digest": source.commit.as_ref().map(|c| json!({"gitCommit": c}))});
+        external["source"] = json!({
+            "uri": uri,
+            "digest": source.commit.as_ref().map(|c| json!({"gitCommit": c})),
+            // The commit names the source only when nothing was changed on top of it.
+            "uncommittedChanges": source.dirty,
+        });
     }
     let mut version = b.toolchains.clone();
     version.insert(

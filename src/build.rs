@@ -112,6 +112,7 @@ pub fn export_wheelhouse(
             sha256: hex,
             blake3: digests.blake3,
             size: digests.size,
+            used_by: Vec::new(),
         });
     }
     resolved.sort();

@@ -70,13 +70,15 @@ pub struct Build {
     pub source_date_epoch: i64,
     /// The environment handed to the command (host-specific values as placeholders).
     pub environment: BTreeMap<String, String>,
-    /// Versions of python, pip, uv, rustc, cargo, where present.
+    /// Versions of the toolchains the inputs imply (python, pip, uv for PyPI locks; rustc, cargo
+    /// for Cargo.lock), where present.
     pub toolchains: BTreeMap<String, String>,
     /// Input lockfiles.
     pub inputs: Vec<InputFile>,
     /// Every resolved artifact, sorted.
     pub resolved: Vec<Resolved>,
-    /// The command run, if any.
+    /// The command run, if any, with host paths normalized: a program found on `PATH` by its
+    /// name, paths under the build directory as `${BUILD_DIR}/…`.
     pub command: Vec<String>,
     /// Every declared output.
     pub outputs: Vec<Output>,
@@ -108,6 +110,10 @@ pub struct Resolved {
     pub blake3: String,
     /// Size in bytes.
     pub size: u64,
+    /// The input lockfiles that lock this artifact (their paths as in `inputs`), so an SBOM or an
+    /// audit of the build names the functions a package ships in, not every function.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<String>,
 }
 
 /// A declared output.

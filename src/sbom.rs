@@ -124,8 +124,14 @@ impl Bom {
                 c.hashes.insert(d);
             }
             c.blake3.insert(r.blake3.clone());
-            c.used_by
-                .extend(applications.iter().map(|a| a.path.clone()));
+            // Each artifact is used by the lockfiles that lock it; a manifest from before that
+            // was recorded attributes it to every input.
+            if r.used_by.is_empty() {
+                c.used_by
+                    .extend(applications.iter().map(|a| a.path.clone()));
+            } else {
+                c.used_by.extend(r.used_by.iter().cloned());
+            }
             dependencies.entry(purl.clone()).or_default();
             // The manifest records no graph: the release ships every resolved artifact.
             dependencies

@@ -89,16 +89,27 @@ pub fn environment(
     (actual, recorded)
 }
 
-/// The version line of each toolchain present on PATH.
-pub fn toolchains() -> BTreeMap<String, String> {
+/// The version line of each toolchain the inputs imply and that is present on PATH: python,
+/// pip and uv for PyPI locks, rustc and cargo for Cargo.lock. A pure-Python build records no
+/// Rust toolchain, so a verifier without Rust records the same.
+pub fn toolchains(ecosystems: &[crate::model::Ecosystem]) -> BTreeMap<String, String> {
+    use crate::model::Ecosystem;
     let mut out = BTreeMap::new();
-    for (name, cmd, args) in [
-        ("python", "python3", &["--version"][..]),
-        ("pip", "python3", &["-m", "pip", "--version"][..]),
-        ("uv", "uv", &["--version"][..]),
-        ("rustc", "rustc", &["--version"][..]),
-        ("cargo", "cargo", &["--version"][..]),
+    for (eco, name, cmd, args) in [
+        (Ecosystem::Pypi, "python", "python3", &["--version"][..]),
+        (
+            Ecosystem::Pypi,
+            "pip",
+            "python3",
+            &["-m", "pip", "--version"][..],
+        ),
+        (Ecosystem::Pypi, "uv", "uv", &["--version"][..]),
+        (Ecosystem::Cargo, "rustc", "rustc", &["--version"][..]),
+        (Ecosystem::Cargo, "cargo", "cargo", &["--version"][..]),
     ] {
+        if !ecosystems.contains(&eco) {
+            continue;
+        }
         let Ok(o) = Command::new(cmd)
             .args(args)
             .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
@@ -131,6 +142,67 @@ pub fn toolchains() -> BTreeMap<String, String> {
     out
 }
 
+/// A build command as the manifest records it: an absolute program path that `PATH` resolves
+/// by name to the same file becomes that name, a path under the build directory becomes
+/// `${BUILD_DIR}/…`; the second value lists the other absolute paths, which make the command
+/// differ on a machine with another layout.
+pub fn normalize_command(
+    command: &[String],
+    build_dir: &Path,
+    path_var: Option<&std::ffi::OsStr>,
+) -> (Vec<String>, Vec<String>) {
+    let same_file = |a: &Path, b: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    };
+    let on_path = |p: &Path| -> Option<String> {
+        let name = p.file_name()?;
+        std::env::split_paths(path_var?)
+            .map(|dir| dir.join(name))
+            .find(|c| c.is_file())
+            .filter(|c| same_file(c, p))
+            .map(|_| name.to_string_lossy().into_owned())
+    };
+    let roots: Vec<std::path::PathBuf> =
+        [Some(build_dir.to_path_buf()), build_dir.canonicalize().ok()]
+            .into_iter()
+            .flatten()
+            .collect();
+    let mut flagged = Vec::new();
+    let normalized = command
+        .iter()
+        .map(|arg| {
+            let p = Path::new(arg);
+            if !p.is_absolute() {
+                return arg.clone();
+            }
+            if let Some(rel) = roots.iter().find_map(|r| p.strip_prefix(r).ok()) {
+                return format!("${{BUILD_DIR}}/{}", rel.display());
+            }
+            if let Some(name) = on_path(p) {
+                return name;
+            }
+            flagged.push(arg.clone());
+            arg.clone()
+        })
+        .collect();
+    (normalized, flagged)
+}
+
+/// Whether the build tree has uncommitted changes (`None` when it is not a git checkout).
+pub fn git_dirty(dir: &Path) -> Option<bool> {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(dir)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    Some(!out.stdout.is_empty())
+}
+
 /// The git remote and commit of the build tree, when it is a checkout.
 pub fn git_source(dir: &Path) -> crate::attest::SourceInfo {
     let git = |args: &[&str]| {
@@ -150,6 +222,7 @@ pub fn git_source(dir: &Path) -> crate::attest::SourceInfo {
     crate::attest::SourceInfo {
         uri: uri.or_else(|| commit.as_ref().map(|_| "git+local-checkout".to_string())),
         commit,
+        dirty: git_dirty(dir),
     }
 }
 
@@ -159,4 +232,55 @@ pub fn hostname() -> String {
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|s| s.trim().to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_recorded_without_host_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let tool = bin.join("mytool");
+        std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+        let build = dir.path().join("build");
+        std::fs::create_dir(&build).unwrap();
+        let path_var = std::env::join_paths([&bin]).unwrap();
+        let command: Vec<String> = vec![
+            tool.display().to_string(),
+            build.join("scripts/go.sh").display().to_string(),
+            "/opt/somewhere/else".into(),
+            "relative/arg".into(),
+        ];
+        let (normalized, flagged) = normalize_command(&command, &build, Some(&path_var));
+        assert_eq!(
+            normalized,
+            vec![
+                "mytool",
+                "${BUILD_DIR}/scripts/go.sh",
+                "/opt/somewhere/else",
+                "relative/arg"
+            ]
+        );
+        assert_eq!(flagged, vec!["/opt/somewhere/else"]);
+        // A program of the same name elsewhere on PATH is not the same program.
+        let other = dir.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("mytool"), "#!/bin/sh\necho other\n").unwrap();
+        let path_var = std::env::join_paths([&other, &bin]).unwrap();
+        let (normalized, flagged) = normalize_command(&command[..1], &build, Some(&path_var));
+        assert_eq!(normalized, vec![tool.display().to_string()]);
+        assert_eq!(flagged.len(), 1);
+    }
+
+    #[test]
+    fn a_python_build_records_no_rust_toolchain() {
+        let t = toolchains(&[crate::model::Ecosystem::Pypi]);
+        assert!(
+            !t.contains_key("rustc") && !t.contains_key("cargo"),
+            "{t:?}"
+        );
+    }
 }

@@ -210,12 +210,16 @@ fn subjects(args: &AuditArgs, printer: &Printer) -> anyhow::Result<Option<Vec<Su
             let Some(eco) = Ecosystem::from_name(&r.ecosystem) else {
                 continue;
             };
-            items.push((
-                eco,
-                PackageName::new(eco, &r.name),
-                r.version.clone(),
-                path.display().to_string(),
-            ));
+            // Used by the lockfiles that lock it (the functions it ships in); a manifest from
+            // before that was recorded names itself.
+            let users = if r.used_by.is_empty() {
+                vec![path.display().to_string()]
+            } else {
+                r.used_by.clone()
+            };
+            for user in users {
+                items.push((eco, PackageName::new(eco, &r.name), r.version.clone(), user));
+            }
         }
     } else {
         let (locks, failures) =

@@ -10,7 +10,9 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 
 use crate::build::BuildError;
-use crate::build::env::{environment, git_source, hostname, run_command, toolchains};
+use crate::build::env::{
+    environment, git_dirty, git_source, hostname, normalize_command, run_command, toolchains,
+};
 use crate::build::vary::VaryOutcome;
 use crate::cli::check::load_all_or_report;
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
@@ -134,6 +136,24 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
         Err(e) => return Err(e.into()),
     };
+    // Which lockfiles lock each artifact: an SBOM or audit of the build names those only.
+    let resolved: Vec<crate::manifest::Resolved> = resolved
+        .into_iter()
+        .map(|mut r| {
+            r.used_by = locks
+                .iter()
+                .filter(|l| {
+                    l.packages
+                        .iter()
+                        .any(|p| p.hashes.iter().any(|d| d.hex() == r.sha256))
+                })
+                .map(|l| l.path.display().to_string())
+                .collect();
+            r.used_by.sort();
+            r.used_by.dedup();
+            r
+        })
+        .collect();
     // 3. Run the command.
     let wheelhouse = args.wheelhouse.display().to_string();
     let (env, recorded) = environment(epoch, &wheelhouse, &target, &build_dir);
@@ -196,6 +216,28 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         })
         .collect();
     inputs.sort();
+    let mut ecosystems: Vec<crate::model::Ecosystem> = locks.iter().map(|l| l.ecosystem).collect();
+    ecosystems.sort();
+    ecosystems.dedup();
+    // Recorded without credentials (a `--index-url https://user:token@…` argument), and with
+    // host paths normalized, so that a second machine with its tools elsewhere records the same.
+    let redacted: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| crate::redact::redacted(a))
+        .collect();
+    let (command, flagged) =
+        normalize_command(&redacted, &build_dir, std::env::var_os("PATH").as_deref());
+    for p in &flagged {
+        printer.warning(&format!(
+            "the command names the host path `{p}`, which a second machine may not have (name the program as PATH finds it, or keep it under the build directory)"
+        ));
+    }
+    if git_dirty(&build_dir) == Some(true) {
+        printer.warning(
+            "the source tree has uncommitted changes: the provenance records it, and a second machine building the commit may not build these bytes (commit, or build from a clean checkout)",
+        );
+    }
     let build = Build {
         tool: BTreeMap::from([
             ("name".to_string(), "repro".to_string()),
@@ -204,15 +246,10 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         target: target.name.clone(),
         source_date_epoch: epoch,
         environment: recorded,
-        toolchains: toolchains(),
+        toolchains: toolchains(&ecosystems),
         inputs,
         resolved,
-        // Recorded without credentials (a `--index-url https://user:token@…` argument).
-        command: args
-            .command
-            .iter()
-            .map(|a| crate::redact::redacted(a))
-            .collect(),
+        command,
         outputs,
     };
     let manifest = Manifest::new(

@@ -293,7 +293,8 @@ fn a_redirect_to_another_scheme_is_named() {
     m.server.route(
         &m.file_route(),
         Reply::Raw(
-            b"HTTP/1.1 301 Moved\r\nLocation: /elsewhere.whl\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            b"HTTP/1.1 301 Moved\r\nLocation: /elsewhere.whl\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_vec(),
         ),
     );
     let (code, out, err, _) = m.fetch(&["--retries", "1"]);

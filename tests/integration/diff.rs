@@ -493,6 +493,7 @@ fn manifest(edit: impl FnOnce(&mut repro::manifest::Build)) -> repro::manifest::
             sha256: "11".into(),
             blake3: "22".into(),
             size: 11050,
+            used_by: vec![],
         }],
         command: vec!["make".into()],
         outputs: vec![Output {

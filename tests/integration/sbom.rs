@@ -330,6 +330,7 @@ fn an_sbom_of_a_build_lists_the_exact_artifacts_installed() {
             sha256: "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274".into(),
             blake3: "00ff".into(),
             size: 11050,
+            used_by: vec![],
         }],
         command: vec![],
         outputs: vec![],
