@@ -123,6 +123,13 @@ pub enum Outcome {
     },
 }
 
+/// What to say about a store object that changed after admission (`actual`: its SHA-256 now).
+pub fn corrupt_message(actual: &str) -> String {
+    format!(
+        "the store's copy changed after it was admitted (it hashes to sha256:{actual}); `repro store verify --repair` sets it aside, then fetch again"
+    )
+}
+
 /// A package for which no artifact could be planned.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanError {

@@ -578,10 +578,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn admits_matching_bytes_and_records_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+    /// A store at `root` holding `hello`, and the object's digest.
+    fn hello_store(root: &Path) -> (Store, Digest, Digests) {
+        let store = Store::open(root).unwrap();
         let want = crate::digest::sha256(b"hello");
         let d = store
             .ingest(
@@ -592,6 +591,13 @@ mod tests {
                 &|_| {},
             )
             .unwrap();
+        (store, want, d)
+    }
+
+    #[test]
+    fn admits_matching_bytes_and_records_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, want, d) = hello_store(dir.path());
         assert_eq!(d.sha256, want.hex());
         assert!(store.has_object(&want.hex()));
         assert_eq!(fs::read(store.object_path(&want.hex())).unwrap(), b"hello");
@@ -636,17 +642,7 @@ mod tests {
     #[test]
     fn concurrent_notes_lose_no_file_name() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let want = crate::digest::sha256(b"hello");
-        let d = store
-            .ingest(
-                &b"hello"[..],
-                std::slice::from_ref(&want),
-                &prov(),
-                None,
-                &|_| {},
-            )
-            .unwrap();
+        let (store, want, d) = hello_store(dir.path());
         std::thread::scope(|scope| {
             for i in 0..16 {
                 let (store, d) = (&store, &d);

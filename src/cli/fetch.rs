@@ -199,12 +199,12 @@ fn render_errors(report: &FetchReport, printer: &Printer) -> String {
                 Outcome::Corrupt { actual } => {
                     let _ = writeln!(
                         out,
-                        "{}: {}=={}: `{}`: the store's copy changed after it was admitted (sha256:{actual}, not {})\n  --> {}\n  hint: `repro store verify --repair` sets it aside; then fetch again",
+                        "{}: {}=={}: `{}`: {}\n  --> {}",
                         printer.paint(Style::Error, "error[store-corrupt]"),
                         job.package,
                         job.version,
                         job.filename,
-                        job.expected,
+                        crate::fetch::corrupt_message(actual),
                         job.location
                     );
                 }

@@ -186,11 +186,12 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             corrupt += 1;
             let _ = writeln!(
                 out,
-                "{}: {}=={}: `{}`: the store's copy changed after it was admitted (sha256:{actual}); `repro store verify --repair` sets it aside",
+                "{}: {}=={}: `{}`: {}",
                 printer.paint(Style::Error, "error[store-corrupt]"),
                 job.package,
                 job.version,
-                job.filename
+                job.filename,
+                crate::fetch::corrupt_message(actual)
             );
             continue;
         }
