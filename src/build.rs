@@ -51,6 +51,14 @@ pub enum BuildError {
         /// Why.
         why: String,
     },
+    /// `--vary --keep DIR` names a directory it must not fill.
+    #[error("refusing to keep the builds in `{}`: {why}", path.display())]
+    Keep {
+        /// The directory.
+        path: PathBuf,
+        /// Why not.
+        why: &'static str,
+    },
     /// Comparing the outputs of `--vary` failed.
     #[error(transparent)]
     Diff(#[from] crate::diff::DiffError),

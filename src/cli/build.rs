@@ -13,8 +13,9 @@ use crate::build::BuildError;
 use crate::build::env::{
     environment, git_dirty, git_source, hostname, normalize_command, run_command, toolchains,
 };
-use crate::build::vary::VaryOutcome;
+use crate::build::vary::{Step, VaryOutcome, VaryPlan, VaryRequest};
 use crate::cli::check::load_all_or_report;
+use crate::cli::printer::Verbosity;
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
 use crate::manifest::{Build, Host, InputFile, Manifest, describe_output};
@@ -42,11 +43,16 @@ pub struct BuildArgs {
     /// Timestamp handed to the build [default: $SOURCE_DATE_EPOCH, else the last git commit time]
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<i64>,
-    /// Build twice locally, in two build paths with another umask, TZ, locale and environment
-    /// order, and diff the outputs (writes no manifest): see non-determinism before a second
-    /// machine does
+    /// Build twice locally and diff the outputs (writes no manifest): the second build in
+    /// another path, umask, TZ, locale, environment order, HOME and PATH, with the interpreter
+    /// at another path, and where this host allows, shuffled directory order (disorderfs),
+    /// another user and host name (root), kernel version, ASLR, one CPU and a clock a year
+    /// ahead (faketime); what cannot vary here is reported as skipped, with the reason
     #[arg(long, requires = "command")]
     vary: bool,
+    /// With `--vary`: keep both builds in DIR (created, or empty) for inspection
+    #[arg(long, value_name = "DIR", requires = "vary")]
+    keep: Option<PathBuf>,
     /// Also write SLSA provenance v1 (an in-toto statement over the outputs) to this file
     #[arg(long, value_name = "FILE")]
     provenance: Option<PathBuf>,
@@ -158,34 +164,7 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let wheelhouse = args.wheelhouse.display().to_string();
     let (env, recorded) = environment(epoch, &wheelhouse, &target, &build_dir);
     if args.vary {
-        return match crate::build::vary::vary(&args.command, &args.outputs, &env, &build_dir)? {
-            VaryOutcome::CommandFailed { dir, status } => {
-                printer.error(
-                    &format!("the build command failed in `{}` ({status})", dir.display()),
-                    None,
-                );
-                Ok(ExitStatus::Error)
-            }
-            VaryOutcome::Compared { report, shuffled } => {
-                if printer.json {
-                    printer.json(&report)?;
-                } else if report.identical {
-                    printer.out(&format!(
-                        "reproducible under variation: {} output{} identical across two build paths, umask 022/002, TZ UTC/Etc/GMT-14, locale C.UTF-8/C, reversed environment order and {}\n",
-                        args.outputs.len(),
-                        if args.outputs.len() == 1 { "" } else { "s" },
-                        if shuffled { "shuffled directory order (disorderfs)" } else { "the same directory order (install disorderfs to vary it)" }
-                    ))?;
-                } else {
-                    printer.out(&crate::cli::diff::render(&report, printer))?;
-                }
-                Ok(if report.identical {
-                    ExitStatus::Success
-                } else {
-                    ExitStatus::Failure
-                })
-            }
-        };
+        return vary(&args, &env, &build_dir, printer);
     }
     if !args.command.is_empty() {
         let status = run_command(&args.command, &build_dir, &env, "022")?;
@@ -309,4 +288,130 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         ))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// `repro build --vary`: two builds under variation, progress on stderr, the plan and the diff
+/// on stdout.
+fn vary(
+    args: &BuildArgs,
+    env: &[(String, String)],
+    build_dir: &Path,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let show_progress = !printer.json && printer.verbosity >= Verbosity::Default;
+    let progress = |step: Step<'_>| {
+        if !show_progress {
+            return;
+        }
+        let line = match step {
+            Step::Build { number: 1, dir, .. } => format!("build 1/2 in {}\n", dir.display()),
+            Step::Build { number, dir, plan } => format!(
+                "build {number}/2 in {} ({})\n",
+                dir.display(),
+                plan.varied
+                    .iter()
+                    .map(|v| v.name.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Step::Diffing { outputs } => format!(
+                "diffing {outputs} output{}\n",
+                if outputs == 1 { "" } else { "s" }
+            ),
+        };
+        printer.diagnostics(&line);
+    };
+    let request = VaryRequest {
+        command: &args.command,
+        outputs: &args.outputs,
+        env,
+        build_dir,
+        keep: args.keep.as_deref(),
+    };
+    match crate::build::vary::vary(&request, &progress)? {
+        VaryOutcome::CommandFailed {
+            build,
+            dir,
+            status,
+            plan,
+            kept,
+        } => {
+            let hint = (build == 2).then(|| {
+                format!(
+                    "build 2 ran under: {}; a build that fails only there depends on one of these",
+                    plan.varied
+                        .iter()
+                        .map(|v| format!("{} {}", v.name, v.second))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            });
+            printer.error(
+                &format!(
+                    "the build command failed in build {build}/2, in `{}` ({status}){}",
+                    dir.display(),
+                    kept.map(|k| format!("; both builds kept in `{}`", k.display()))
+                        .unwrap_or_default()
+                ),
+                hint.as_deref(),
+            );
+            Ok(ExitStatus::Error)
+        }
+        VaryOutcome::Compared(report) => {
+            if printer.json {
+                printer.json(&report)?;
+            } else {
+                let n = args.outputs.len();
+                let mut text = if report.diff.identical {
+                    format!(
+                        "reproducible under variation: {n} output{} identical across two builds\n",
+                        if n == 1 { "" } else { "s" },
+                    )
+                } else {
+                    crate::cli::diff::render(&report.diff, printer)
+                };
+                text.push_str(&render_plan(&report.variations));
+                if report.kept.is_some() {
+                    text.push_str(&format!(
+                        "kept: build 1 in {}, build 2 in {}\n",
+                        report.diff.a.display(),
+                        report.diff.b.display()
+                    ));
+                }
+                printer.out(&text)?;
+            }
+            Ok(if report.diff.identical {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Failure
+            })
+        }
+    }
+}
+
+/// What varied between the two builds (first → second), then what was skipped and why.
+fn render_plan(plan: &VaryPlan) -> String {
+    let width = plan
+        .varied
+        .iter()
+        .map(|v| v.name.name().len())
+        .chain(plan.skipped.iter().map(|v| v.name.name().len()))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("varied between the two builds:\n");
+    for v in &plan.varied {
+        out.push_str(&format!(
+            "  {:width$}  {} -> {}\n",
+            v.name.name(),
+            v.first,
+            v.second
+        ));
+    }
+    if !plan.skipped.is_empty() {
+        out.push_str("skipped (cannot vary here):\n");
+        for v in &plan.skipped {
+            out.push_str(&format!("  {:width$}  {}\n", v.name.name(), v.reason));
+        }
+    }
+    out
 }
