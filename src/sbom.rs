@@ -331,6 +331,15 @@ impl Bom {
                 dependencies.entry(purl).or_default();
             }
             let has_reverse = lock.format == LockFormat::RequirementsTxt && lock.has_edges;
+            // uv.lock's `[manifest]`: what the root itself requires.
+            for d in &lock.root_dependencies {
+                if let Some(t) = by_name.get(&d.name) {
+                    dependencies
+                        .entry(app.clone())
+                        .or_default()
+                        .insert(t.clone());
+                }
+            }
             for p in &lock.packages {
                 let Some(me) = by_name.get(&p.name).cloned() else {
                     // A workspace member: its dependencies are the application's.
@@ -361,6 +370,12 @@ impl Bom {
                             if let Some(parent) = by_name.get(q) {
                                 dependencies
                                     .entry(parent.clone())
+                                    .or_default()
+                                    .insert(me.clone());
+                            } else if lock.projects.contains(q) {
+                                // `# via <project>`: the application itself requires it.
+                                dependencies
+                                    .entry(app.clone())
                                     .or_default()
                                     .insert(me.clone());
                             }
