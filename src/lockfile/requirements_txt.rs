@@ -125,47 +125,49 @@ const PIP_ONLY_LINE_BREAKS: &[char] = &[
     '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
 ];
 
-/// Split `text` into physical lines at `\n`, `\r\n` and a lone `\r`, refusing a line break only
-/// pip honours (see [`PIP_ONLY_LINE_BREAKS`]).
-fn physical_lines<'a>(path: &Path, text: &'a str) -> Result<Vec<&'a str>, LockError> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                lines.push(&text[start..i]);
-                start = i + 1;
-            }
-            b'\r' => {
-                lines.push(&text[start..i]);
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                start = i + 1;
-            }
-            _ => {}
+/// The physical lines of `text`, split at `\n`, `\r\n` and a lone `\r`, lazily: a file is
+/// read no further than the entry cap lets it.
+struct PhysicalLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for PhysicalLines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
         }
-        i += 1;
-    }
-    if start < text.len() {
-        lines.push(&text[start..]);
-    }
-    for (n, line) in lines.iter().enumerate() {
-        if let Some(c) = line.chars().find(|c| PIP_ONLY_LINE_BREAKS.contains(c)) {
-            return Err(LockError::syntax(
-                path,
-                n + 1,
-                format!(
-                    "U+{:04X} ends a line for pip but not for uv: the file means different things to each",
-                    c as u32
-                ),
-            )
-            .with_hint("replace it with a newline or remove it"));
+        match self.rest.find(['\n', '\r']) {
+            Some(i) => {
+                let line = &self.rest[..i];
+                let skip = if self.rest[i..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                self.rest = &self.rest[i + skip..];
+                Some(line)
+            }
+            None => Some(std::mem::take(&mut self.rest)),
         }
     }
-    Ok(lines)
+}
+
+/// Refuse a line break only pip honours (see [`PIP_ONLY_LINE_BREAKS`]) in physical line `n`.
+fn check_line_breaks(path: &Path, n: usize, line: &str) -> Result<(), LockError> {
+    match line.chars().find(|c| PIP_ONLY_LINE_BREAKS.contains(c)) {
+        Some(c) => Err(LockError::syntax(
+            path,
+            n,
+            format!(
+                "U+{:04X} ends a line for pip but not for uv: the file means different things to each",
+                c as u32
+            ),
+        )
+        .with_hint("replace it with a newline or remove it")),
+        None => Ok(()),
+    }
 }
 
 /// Whether a physical line is a comment line (pip's `COMMENT_RE.match`): `#` first, after
@@ -174,50 +176,76 @@ fn is_comment_line(line: &str) -> bool {
     line.trim_start().starts_with('#')
 }
 
-/// Join continuation lines into logical lines, each with the number of its first physical line.
-fn logical_lines(path: &Path, lines: &[&str]) -> Result<Vec<(usize, String)>, LockError> {
-    // A line whose comment ends in `\`: pip joins the next line into the comment (it only
-    // checks for a trailing `\`), uv ends the comment at the line's end. When the next line
-    // holds content, the two install different things.
-    let check = |i: usize| -> Result<(), LockError> {
-        let line = lines[i];
+/// A cursor that joins continuation lines into logical lines, each with the number of its first
+/// physical line.
+struct LogicalLines<'p, 'a> {
+    path: &'p Path,
+    lines: std::iter::Peekable<std::iter::Enumerate<PhysicalLines<'a>>>,
+}
+
+impl<'p, 'a> LogicalLines<'p, 'a> {
+    fn new(path: &'p Path, text: &'a str) -> Self {
+        LogicalLines {
+            path,
+            lines: PhysicalLines { rest: text }.enumerate().peekable(),
+        }
+    }
+
+    /// The next physical line (its 1-based number), checked for line breaks only pip honours.
+    fn physical(&mut self) -> Result<Option<(usize, &'a str)>, LockError> {
+        match self.lines.next() {
+            Some((i, line)) => {
+                check_line_breaks(self.path, i + 1, line)?;
+                Ok(Some((i + 1, line)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A line whose comment ends in `\`: pip joins the next line into the comment (it only
+    /// checks for a trailing `\`), uv ends the comment at the line's end. When the next line
+    /// holds content, the two install different things.
+    fn check_comment(&mut self, n: usize, line: &str) -> Result<(), LockError> {
         if is_comment_line(line) || !line.ends_with('\\') || strip_comment(line).len() == line.len()
         {
             return Ok(());
         }
-        match lines.get(i + 1) {
-            Some(next) if !next.trim().is_empty() && !is_comment_line(next) => Err(LockError::syntax(
-                path,
-                i + 1,
+        match self.lines.peek() {
+            Some((_, next)) if !next.trim().is_empty() && !is_comment_line(next) => Err(LockError::syntax(
+                self.path,
+                n,
                 format!(
                     "a comment ends in `\\`: pip joins line {} into the comment, uv reads it as a line of its own",
-                    i + 2
+                    n + 1
                 ),
             )
             .with_hint("remove the `\\` at the end of the comment")),
             _ => Ok(()),
         }
-    };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let first = i;
-        if is_comment_line(lines[i]) {
-            out.push((first + 1, lines[i].to_string()));
-            i += 1;
-            continue;
+    }
+
+    fn next_line(&mut self) -> Result<Option<(usize, String)>, LockError> {
+        let Some((first, line)) = self.physical()? else {
+            return Ok(None);
+        };
+        if is_comment_line(line) {
+            return Ok(Some((first, line.to_string())));
         }
         let mut content = String::new();
+        let (mut n, mut current) = (first, line);
         loop {
-            check(i)?;
-            let current = lines[i];
-            i += 1;
+            self.check_comment(n, current)?;
+            let next_is_content = self
+                .lines
+                .peek()
+                .is_some_and(|(_, next)| !is_comment_line(next));
             match current.strip_suffix('\\') {
                 // A continuation into a comment line ends the logical line, as in pip; the
                 // comment line is read next (it may be a `# via`).
-                Some(head) if i < lines.len() && !is_comment_line(lines[i]) => {
+                Some(head) if next_is_content => {
                     content.push_str(head);
                     content.push(' ');
+                    (n, current) = self.physical()?.expect("peeked");
                 }
                 Some(head) => {
                     content.push_str(head);
@@ -229,9 +257,8 @@ fn logical_lines(path: &Path, lines: &[&str]) -> Result<Vec<(usize, String)>, Lo
                 }
             }
         }
-        out.push((first + 1, content));
+        Ok(Some((first, content)))
     }
-    Ok(out)
 }
 
 /// Strip a trailing comment: `#` at the start or after whitespace.
@@ -374,8 +401,8 @@ pub fn parse(path: &Path, text: &str) -> Result<RequirementsFile, LockError> {
     // top-level comment ends its block.
     let mut attach: Option<usize> = None;
 
-    let physical = physical_lines(path, text)?;
-    for (line_no, raw) in logical_lines(path, &physical)? {
+    let mut lines = LogicalLines::new(path, text);
+    while let Some((line_no, raw)) = lines.next_line()? {
         // Stop at the cap while parsing, before the entries cost their memory.
         let entries = file.requirements.len()
             + file.options.len()
