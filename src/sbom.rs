@@ -152,12 +152,8 @@ impl Bom {
     pub fn attach_licenses(&mut self, store: &crate::store::Store) {
         use crate::archive::ArchiveFormat;
         for c in self.components.values_mut() {
-            for d in c
-                .hashes
-                .iter()
-                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
-            {
-                let path = store.object_path(&d.hex());
+            for id in c.hashes.iter().filter_map(|d| store.resolve(d)) {
+                let path = store.object_path(&id);
                 let found = match ArchiveFormat::sniff(&path) {
                     Ok(Some(ArchiveFormat::Zip)) if c.ecosystem == Ecosystem::Pypi => {
                         crate::metadata::wheel_license(&path).ok().flatten()
@@ -198,8 +194,8 @@ impl Bom {
             let wheel = c
                 .hashes
                 .iter()
-                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
-                .map(|d| store.object_path(&d.hex()))
+                .filter_map(|d| store.resolve(d))
+                .map(|id| store.object_path(&id))
                 .find(|p| matches!(ArchiveFormat::sniff(p), Ok(Some(ArchiveFormat::Zip))));
             let Some(requires) = wheel.and_then(|w| crate::metadata::wheel_requires_dist(&w).ok())
             else {

@@ -121,7 +121,13 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         });
     }
     // 2. Export the wheelhouse (copies proven by their SHA-256).
-    let jobs: Vec<&crate::fetch::Job> = report.artifacts.iter().map(|(job, _)| job).collect();
+    // Probed files the lock does not allow were never admitted: not part of the wheelhouse.
+    let jobs: Vec<&crate::fetch::Job> = report
+        .artifacts
+        .iter()
+        .filter(|(_, o)| !matches!(o, Outcome::NotLocked { .. }))
+        .map(|(job, _)| job)
+        .collect();
     let resolved = match crate::build::export_wheelhouse(&store, &jobs, &args.wheelhouse) {
         Ok(r) => r,
         Err(e @ BuildError::Store(StoreError::Corrupt { .. })) => {
