@@ -74,7 +74,14 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             "`repro build` needs `--target` (e.g. lambda-python3.12-x86_64): a build is for one target"
         );
     };
-    let Some(epoch) = crate::pack::source_date_epoch(args.source_date_epoch, &build_dir) else {
+    let epoch = match crate::pack::source_date_epoch(args.source_date_epoch, &build_dir) {
+        Ok(e) => e,
+        Err(e) => {
+            printer.error(&e, None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let Some(epoch) = epoch else {
         printer.error(
             "no SOURCE_DATE_EPOCH: pass --source-date-epoch, set SOURCE_DATE_EPOCH, or build in a git checkout",
             Some("`export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)` gives both machines the same value"),
@@ -252,8 +259,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 )
                 .hex()[..16]
             ),
-            started_on: crate::sbom::cyclonedx::rfc3339(started_at as i64),
-            finished_on: crate::sbom::cyclonedx::rfc3339(finished as i64),
+            started_on: crate::date::rfc3339(started_at as i64),
+            finished_on: crate::date::rfc3339(finished as i64),
             manifest_sha256: Some(manifest_sha256),
             manifest_name: args
                 .out

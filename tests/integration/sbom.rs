@@ -555,3 +555,29 @@ fn wheel_metadata_adds_edges_the_lock_does_not_record() {
         vec!["pkg:pypi/beta@2.0"]
     );
 }
+
+/// A `SOURCE_DATE_EPOCH` that is not a whole number of seconds in the calendar's range is an
+/// error, not silently replaced by the last commit's time.
+#[test]
+fn an_unusable_source_date_epoch_is_an_error() {
+    for bad in ["yesterday", "1.5", "99999999999999"] {
+        let out = repro()
+            .env("SOURCE_DATE_EPOCH", bad)
+            .args([
+                "sbom",
+                "--name",
+                "x",
+                "--version",
+                "1",
+                "corpora/requirements-txt/valid/uv-compiled",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("`SOURCE_DATE_EPOCH` is not a whole number of seconds"),
+            "{err}"
+        );
+    }
+}
