@@ -161,7 +161,7 @@ fn check_line_breaks(path: &Path, n: usize, line: &str) -> Result<(), LockError>
             path,
             n,
             format!(
-                "U+{:04X} ends a line for pip but not for uv: the file means different things to each",
+                "character U+{:04X} ends a line for pip but not for uv: the file means different things to each",
                 c as u32
             ),
         )
@@ -1478,7 +1478,7 @@ git+https://github.com/org/repo@v1.0#egg=repo
                 .unwrap_err()
                 .to_string();
             assert!(
-                err.starts_with("requirements.txt:2: U+")
+                err.starts_with("requirements.txt:2: character U+")
                     && err.contains("ends a line for pip but not for uv"),
                 "{err}"
             );

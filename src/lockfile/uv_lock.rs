@@ -277,6 +277,37 @@ wheels = [
         );
     }
 
+    /// `[manifest]` requirements and groups are the root's edges; `[package.dependency-groups]`
+    /// is read as `dev-dependencies`.
+    #[test]
+    fn reads_the_manifest_and_dependency_groups() {
+        let text = r#"version = 1
+revision = 3
+
+[manifest]
+requirements = [{ name = "six", specifier = "==1.17.0" }]
+
+[manifest.dependency-groups]
+lint = [{ name = "Ini_Config", marker = "python_version >= '3.9'" }]
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+
+[package.dependency-groups]
+dev = [{ name = "idna" }]
+"#;
+        let lock = parse(Path::new("uv.lock"), text).unwrap();
+        let roots: Vec<&str> = lock
+            .root_dependencies
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(roots, ["six", "ini-config"]);
+        assert_eq!(lock.packages[0].dependencies[0].name.as_str(), "idna");
+    }
+
     #[test]
     fn rejects_unknown_version() {
         let err = parse(Path::new("uv.lock"), "version = 9\n").unwrap_err();
