@@ -581,3 +581,90 @@ fn an_unusable_source_date_epoch_is_an_error() {
         );
     }
 }
+
+/// Unidecode declares `License: GPL` and the classifier `GPLv2+`: its SBOM licence is
+/// `GPL-2.0-or-later` (it was reported as `GPL-2.0-only`); the classifier table maps the
+/// GPLv3 classifier to `GPL-3.0-only`.
+#[test]
+fn a_gpl_or_later_classifier_is_gpl_or_later_in_the_sbom() {
+    use crate::support::sha256_hex;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = |name: &str, headers: &str| {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        w.start_file(
+            format!("{name}-1.0.dist-info/METADATA"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{headers}\n").as_bytes(),
+        )
+        .unwrap();
+        w.finish().unwrap();
+        buf.into_inner()
+    };
+    let wheels = [
+        (
+            "unidecode",
+            wheel(
+                "unidecode",
+                "License: GPL\nClassifier: License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+            ),
+        ),
+        (
+            "gplthree",
+            wheel(
+                "gplthree",
+                "Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)",
+            ),
+        ),
+    ];
+    let folder = dir.path().join("files");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, bytes) in &wheels {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    let store = dir.path().join("store");
+    let uv_lock: String = wheels
+        .iter()
+        .map(|(name, bytes)| {
+            format!(
+                "[[package]]\nname = \"{name}\"\nversion = \"1.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [{{ url = \"https://x/{name}-1.0-py3-none-any.whl\", hash = \"sha256:{}\" }}]\n\n",
+                sha256_hex(bytes)
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        format!("version = 1\nrequires-python = \">=3.9\"\n\n{uv_lock}"),
+    )
+    .unwrap();
+    let fetch = repro()
+        .args(["fetch", "--offline", "--find-links"])
+        .arg(&folder)
+        .arg("--store")
+        .arg(&store)
+        .arg(dir.path().join("uv.lock"))
+        .output()
+        .unwrap();
+    assert!(
+        fetch.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&fetch.stdout),
+        String::from_utf8_lossy(&fetch.stderr)
+    );
+    let (code, doc, err) = sbom(dir.path(), &["--store", store.to_str().unwrap(), "uv.lock"]);
+    assert_eq!(code, 0, "{err}");
+    let comps = doc["components"].as_array().unwrap();
+    let lic = |purl: &str| comps.iter().find(|c| c["purl"] == purl).unwrap()["licenses"].clone();
+    assert_eq!(
+        lic("pkg:pypi/unidecode@1.0"),
+        serde_json::json!([{"expression": "GPL-2.0-or-later"}])
+    );
+    assert_eq!(
+        lic("pkg:pypi/gplthree@1.0"),
+        serde_json::json!([{"expression": "GPL-3.0-only"}])
+    );
+}
