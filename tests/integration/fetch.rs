@@ -739,3 +739,42 @@ fn a_sha512_no_file_has_is_an_error() {
     );
     assert!(m.objects().is_empty());
 }
+
+/// A pylock.toml artifact pinned by SHA-512 only: fetched from its URL, admitted by its
+/// SHA-512, named by its SHA-256, and found again by a warm run without a request.
+#[test]
+fn a_pylock_artifact_pinned_by_sha512_is_fetched_and_found_again() {
+    let m = Mirror::new();
+    let lock = m.dir.path().join("pylock.toml");
+    std::fs::write(
+        &lock,
+        format!(
+            "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n[[packages]]\nname = \"alpha\"\nversion = \"1.0\"\n\n[[packages.wheels]]\nname = \"alpha-1.0-py3-none-any.whl\"\nurl = \"{}/files/alpha-1.0-py3-none-any.whl\"\nhashes = {{ sha512 = \"{}\" }}\n",
+            m.server.url,
+            sha512_hex(&m.files[0].1)
+        ),
+    )
+    .unwrap();
+    let fetch = || {
+        let out = repro()
+            .arg("fetch")
+            .arg("--store")
+            .arg(m.store())
+            .arg(&lock)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = fetch();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 downloaded"), "{out}");
+    assert_eq!(m.objects(), vec![m.sha(0)]);
+    let before = m.server.total_hits();
+    let (code, out) = fetch();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 already in the store"), "{out}");
+    assert_eq!(m.server.total_hits(), before);
+}
