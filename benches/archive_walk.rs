@@ -17,7 +17,7 @@ fn inputs() -> (Vec<(String, PathBuf)>, Option<tempfile::TempDir>) {
             PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-store"))
         });
     if let Ok(store) = repro::store::Store::open(&root)
-        && let Ok(objects) = store.list()
+        && let Ok(objects) = store.list().map(|l| l.entries)
         && !objects.is_empty()
     {
         let mut best: [Option<(u64, PathBuf)>; 2] = [None, None];

@@ -23,6 +23,7 @@ fn largest_wheel() -> Option<PathBuf> {
     store
         .list()
         .ok()?
+        .entries
         .into_iter()
         .filter_map(|o| {
             let rec = store.record(&o)?;

@@ -63,7 +63,7 @@ fn bench_store() -> (Store, Option<tempfile::TempDir>) {
 
 fn bench_verify(c: &mut Criterion) {
     let (store, _keep) = bench_store();
-    let objects = store.list().unwrap();
+    let objects = store.list().unwrap().entries;
     let bytes: u64 = objects
         .iter()
         .map(|o| std::fs::metadata(store.object_path(o)).unwrap().len())

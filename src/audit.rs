@@ -264,18 +264,13 @@ fn from_score(score: f64) -> Severity {
     }
 }
 
-/// Day of the week, Monday = 0.
-fn weekday(days: i64) -> i64 {
-    (days + 3).rem_euclid(7)
-}
-
 /// The `n`-th business day after `start` (weekends and holidays skipped).
 pub fn add_business_days(start: i64, n: u32, holidays: &BTreeSet<i64>) -> i64 {
     let mut d = start;
     let mut left = n;
     while left > 0 {
         d += 1;
-        if weekday(d) < 5 && !holidays.contains(&d) {
+        if crate::date::weekday(d) < 5 && !holidays.contains(&d) {
             left -= 1;
         }
     }
@@ -290,7 +285,7 @@ pub fn business_days_between(from: i64, to: i64, holidays: &BTreeSet<i64>) -> i6
         (to, from, -1)
     };
     let n = (a + 1..=b)
-        .filter(|d| weekday(*d) < 5 && !holidays.contains(d))
+        .filter(|d| crate::date::weekday(*d) < 5 && !holidays.contains(d))
         .count() as i64;
     sign * n
 }
@@ -307,13 +302,13 @@ fn sla_for(
         None => match advisory
             .published
             .as_deref()
-            .and_then(crate::osv::parse_date)
+            .and_then(|s| crate::date::parse_time_day(s).ok())
         {
             Some(d) => (d, "published"),
             None => match advisory
                 .modified
                 .as_deref()
-                .and_then(crate::osv::parse_date)
+                .and_then(|s| crate::date::parse_time_day(s).ok())
             {
                 Some(d) => (d, "modified"),
                 None => (o.now_days, "today"),
@@ -331,16 +326,16 @@ fn sla_for(
         Some(n) => {
             let due = add_business_days(start, n, o.policy.holidays());
             Sla {
-                clock_start: crate::osv::format_date(start),
+                clock_start: crate::date::format_day(start),
                 clock_source: source,
-                due: crate::osv::format_date(due),
+                due: crate::date::format_day(due),
                 business_days: Some(n),
                 overdue: o.now_days > due,
                 days_left: Some(business_days_between(o.now_days, due, o.policy.holidays())),
             }
         }
         None => Sla {
-            clock_start: crate::osv::format_date(start),
+            clock_start: crate::date::format_day(start),
             clock_source: source,
             due: "next-release".into(),
             business_days: None,
@@ -502,26 +497,26 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> i64 {
-        crate::osv::parse_date(s).unwrap()
+        crate::date::parse_time_day(s).unwrap()
     }
 
     #[test]
     fn business_days_skip_weekends_and_holidays() {
         let none = BTreeSet::new();
         // 2026-11-27 is a Friday: three business days later is Wednesday 2026-12-02.
-        assert_eq!(weekday(day("2026-11-27")), 4);
+        assert_eq!(crate::date::weekday(day("2026-11-27")), 4);
         assert_eq!(
-            crate::osv::format_date(add_business_days(day("2026-11-27"), 3, &none)),
+            crate::date::format_day(add_business_days(day("2026-11-27"), 3, &none)),
             "2026-12-02"
         );
         // Started on a Saturday: Monday is the first business day.
         assert_eq!(
-            crate::osv::format_date(add_business_days(day("2026-11-28"), 1, &none)),
+            crate::date::format_day(add_business_days(day("2026-11-28"), 1, &none)),
             "2026-11-30"
         );
         let holidays: BTreeSet<i64> = [day("2026-12-25")].into();
         assert_eq!(
-            crate::osv::format_date(add_business_days(day("2026-12-21"), 10, &holidays)),
+            crate::date::format_day(add_business_days(day("2026-12-21"), 10, &holidays)),
             "2027-01-05"
         );
         assert_eq!(

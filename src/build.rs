@@ -90,7 +90,6 @@ pub fn export_wheelhouse(
     std::fs::create_dir_all(dir).map_err(BuildError::io("cannot create", dir))?;
     let mut resolved = Vec::new();
     for job in jobs {
-        let hex = job.expected.hex();
         if let Some(why) =
             crate::resolve::unfit_file_name(&job.filename, &job.package, &job.version)
         {
@@ -102,22 +101,32 @@ pub fn export_wheelhouse(
                 why,
             });
         }
+        // The store names objects by SHA-256; a lock may pin the file by SHA-512 (an alias,
+        // proven again as the bytes are read).
+        let id = store
+            .resolve(&job.expected)
+            .ok_or_else(|| crate::store::StoreError::Io {
+                action: "cannot find in the store",
+                path: PathBuf::from(job.expected.to_string()),
+                source: std::io::ErrorKind::NotFound.into(),
+            })?;
+        let also = std::slice::from_ref(&job.expected);
         let dest = dir.join(&job.filename);
         let current = dest.exists()
             && crate::fsio::open_regular(&dest)
-                .and_then(|f| crate::digest::hash_reader(f, &[]))
-                .is_ok_and(|d| d.sha256 == hex);
+                .and_then(|f| crate::digest::hash_reader(f, &[job.expected.algorithm()]))
+                .is_ok_and(|d| d.object_id() == id && d.matches(&job.expected));
         let digests = if current {
-            store.confirm(&hex)?
+            store.confirm(&id, also)?
         } else {
-            store.checkout(&hex, &dest)?
+            store.checkout(&id, also, &dest)?
         };
         resolved.push(Resolved {
             ecosystem: job.ecosystem.to_string(),
             name: job.package.clone(),
             version: job.version.clone(),
             filename: job.filename.clone(),
-            sha256: hex,
+            sha256: id.hex(),
             blake3: digests.blake3,
             size: digests.size,
             used_by: Vec::new(),

@@ -6,6 +6,13 @@
 //! digest is already present, in which case no request is made. Execution fetches each distinct
 //! digest once, in parallel, from the store (already there), a `--find-links` folder, or the
 //! network, and admits only bytes the lock allows. Per-artifact failures never stop the batch.
+//!
+//! A lock may pin an artifact by any strong digest (pip takes `--hash=sha512:`; uv.lock and
+//! pylock.toml may carry SHA-384 or SHA-512): the download is hashed with that algorithm too,
+//! admitted by that digest, and stored under its SHA-256 (the store's names). An index that
+//! publishes no digest of the lock's algorithm cannot say which file a digest pins, so the files
+//! of the pinned version are probed: each is downloaded and admitted only if its bytes have a
+//! digest the lock allows (`not-locked` otherwise, as pip would refuse it too).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -19,7 +26,7 @@ use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSour
 use crate::model::{Ecosystem, Location};
 use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
 use crate::resolve::{Selector, Target, select};
-use crate::store::{MAX_OBJECT_BYTES, Provenance, Store, StoreError};
+use crate::store::{MAX_OBJECT_BYTES, ObjectId, Provenance, Store, StoreError};
 
 /// Version of the JSON document `repro fetch --json` prints.
 pub const REPORT_SCHEMA: &str = "repro.fetch/v1";
@@ -83,6 +90,22 @@ pub struct Job {
     pub expected: Digest,
     /// Size the lock or index states.
     pub size: Option<u64>,
+    /// A probe: the index could not say which file `expected` pins, so this file is tried
+    /// against every digest in `allowed` and kept only if it has one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<Digest>,
+}
+
+impl Job {
+    /// The digests that admit this file: `expected`, or for a probe each digest the lock
+    /// allows for the package.
+    pub fn admits(&self) -> &[Digest] {
+        if self.allowed.is_empty() {
+            std::slice::from_ref(&self.expected)
+        } else {
+            &self.allowed
+        }
+    }
 }
 
 /// How one artifact ended.
@@ -100,6 +123,12 @@ pub enum Outcome {
     Local {
         /// The file.
         path: PathBuf,
+    },
+    /// A probed file (see [`Job::allowed`]) whose bytes have no digest the lock allows: not
+    /// admitted, and not an error (the lock pins another file of the same version).
+    NotLocked {
+        /// SHA-256 of what arrived.
+        actual: String,
     },
     /// The bytes do not match the lock.
     Mismatch {
@@ -201,12 +230,23 @@ pub enum Event<'a> {
     Retry(&'a str, u32),
 }
 
-fn sha256_of(allowed: &[Digest]) -> Vec<String> {
+/// The digests of a package that can prove an artifact (SHA-256 or stronger).
+fn strong(allowed: &[Digest]) -> Vec<&Digest> {
     allowed
         .iter()
-        .filter(|d| d.algorithm() == HashAlgorithm::Sha256)
-        .map(Digest::hex)
+        .filter(|d| d.algorithm().is_strong())
         .collect()
+}
+
+/// A file that may be the artifact a digest of a requirements file pins.
+#[derive(Clone)]
+struct Candidate {
+    filename: String,
+    url: Option<String>,
+    digest: Digest,
+    size: Option<u64>,
+    /// For a probe, every digest that admits the file (see [`Job::allowed`]).
+    probe: Vec<Digest>,
 }
 
 /// A package of a requirements file whose artifacts are known only by hash.
@@ -252,6 +292,7 @@ fn plan(
                         url: Some(url.split('#').next().unwrap_or(url).to_string()),
                         expected: pkg.hashes[0].clone(),
                         size: None,
+                        allowed: Vec::new(),
                     });
                 }
                 (_, format) => {
@@ -295,6 +336,7 @@ fn plan(
                             url,
                             expected: a.digest.clone().expect("filtered"),
                             size: a.size,
+                            allowed: Vec::new(),
                         });
                     }
                 }
@@ -305,8 +347,13 @@ fn plan(
     // Requirements packages: which need the index?
     let mut need_index: Vec<String> = Vec::new();
     for h in &hash_only {
-        let digests = sha256_of(&h.pkg.hashes);
-        let all_present = !digests.is_empty() && digests.iter().all(|d| store.record(d).is_some());
+        let digests = strong(&h.pkg.hashes);
+        let all_present = !digests.is_empty()
+            && digests.iter().all(|d| {
+                store
+                    .resolve(d)
+                    .is_some_and(|id| store.record(&id).is_some())
+            });
         if !all_present && !sources.offline && !need_index.contains(&h.pkg.name.to_string()) {
             need_index.push(h.pkg.name.to_string());
         }
@@ -331,18 +378,51 @@ fn plan(
     for h in hash_only {
         let pkg = h.pkg;
         let version = pkg.version.clone().unwrap_or_default();
-        // Candidates: (filename, url, digest, size), from the index page, else the store's records.
-        let mut candidates: Vec<(String, Option<String>, Digest, Option<u64>)> = Vec::new();
+        // Candidates from the index page, else the store's records.
+        let mut candidates: Vec<Candidate> = Vec::new();
         match pages.get(pkg.name.as_str()) {
             Some(Ok(files)) => {
+                let mut probed = false;
                 for allowed in &pkg.hashes {
+                    // An index that publishes no digest of this algorithm (PyPI publishes
+                    // SHA-256 only) cannot map it to a file: probe the version's files.
+                    let published = files.iter().any(|f| {
+                        f.hashes
+                            .iter()
+                            .any(|h| h.algorithm() == allowed.algorithm())
+                    });
+                    if !published && allowed.algorithm().is_strong() {
+                        if !probed {
+                            probed = true;
+                            let admits: Vec<Digest> =
+                                strong(&pkg.hashes).into_iter().cloned().collect();
+                            for f in files.iter().filter(|f| {
+                                crate::resolve::unfit_file_name(
+                                    &f.filename,
+                                    pkg.name.as_str(),
+                                    &version,
+                                )
+                                .is_none()
+                            }) {
+                                candidates.push(Candidate {
+                                    filename: f.filename.clone(),
+                                    url: Some(f.url.clone()),
+                                    digest: allowed.clone(),
+                                    size: f.size,
+                                    probe: admits.clone(),
+                                });
+                            }
+                        }
+                        continue;
+                    }
                     match files.iter().find(|f| f.hashes.contains(allowed)) {
-                        Some(f) => candidates.push((
-                            f.filename.clone(),
-                            Some(f.url.clone()),
-                            allowed.clone(),
-                            f.size,
-                        )),
+                        Some(f) => candidates.push(Candidate {
+                            filename: f.filename.clone(),
+                            url: Some(f.url.clone()),
+                            digest: allowed.clone(),
+                            size: f.size,
+                            probe: Vec::new(),
+                        }),
                         None => errors.push(PlanError {
                             package: pkg.display_name.clone(),
                             version: version.clone(),
@@ -365,9 +445,8 @@ fn plan(
             }
             None => {
                 for allowed in &pkg.hashes {
-                    let rec = (allowed.algorithm() == HashAlgorithm::Sha256)
-                        .then(|| store.record(&allowed.hex()))
-                        .flatten();
+                    let id = store.resolve(allowed);
+                    let rec = id.and_then(|id| store.record(&id));
                     // A record lists the names its bytes were published under; only one that
                     // names this package and version is taken.
                     let name = rec.and_then(|r| {
@@ -379,16 +458,21 @@ fn plan(
                             })
                             .cloned()
                     });
+                    let in_store = id.is_some_and(|id| store.has_object(&id));
                     match name {
-                        Some(name) => candidates.push((name, None, allowed.clone(), None)),
-                        None if matches!(selector, Selector::All)
-                            || store.has_object(&allowed.hex()) =>
-                        {
+                        Some(name) => candidates.push(Candidate {
+                            filename: name,
+                            url: None,
+                            digest: allowed.clone(),
+                            size: None,
+                            probe: Vec::new(),
+                        }),
+                        None if matches!(selector, Selector::All) || in_store => {
                             errors.push(PlanError {
                                 package: pkg.display_name.clone(),
                                 version: version.clone(),
                                 location: pkg.location.clone(),
-                                reason: if store.has_object(&allowed.hex()) {
+                                reason: if in_store {
                                     format!(
                                         "{allowed} is in the store but has no record naming it (a \
                                          fetch was interrupted): fetch once online to restore its \
@@ -407,7 +491,7 @@ fn plan(
         let chosen: Vec<usize> = match selector {
             Selector::All => (0..candidates.len()).collect(),
             Selector::Target(t) => {
-                let names: Vec<&str> = candidates.iter().map(|c| c.0.as_str()).collect();
+                let names: Vec<&str> = candidates.iter().map(|c| c.filename.as_str()).collect();
                 match select(t, &names) {
                     Some((i, _)) => vec![i],
                     None => {
@@ -418,22 +502,31 @@ fn plan(
             }
         };
         for i in chosen {
-            let (filename, url, expected, size) = candidates[i].clone();
+            let c = candidates[i].clone();
             out.push(Job {
                 ecosystem: Ecosystem::Pypi,
                 package: pkg.display_name.clone(),
                 version: version.clone(),
                 location: pkg.location.clone(),
-                filename,
-                url,
-                expected,
-                size,
+                filename: c.filename,
+                url: c.url,
+                expected: c.digest,
+                size: c.size,
+                allowed: c.probe,
             });
         }
     }
-    // One job per digest: the same wheel pinned by 40 lockfiles is fetched once.
+    // One job per digest (per file, for probes): the same wheel pinned by 40 lockfiles is
+    // fetched once.
     let mut seen = HashSet::new();
-    out.retain(|j| seen.insert(j.expected.clone()));
+    out.retain(|j| {
+        let key = if j.allowed.is_empty() {
+            j.expected.to_string()
+        } else {
+            format!("probe {}", j.url.as_deref().unwrap_or(&j.filename))
+        };
+        seen.insert(key)
+    });
     (out, errors)
 }
 
@@ -458,6 +551,20 @@ fn no_fit(pkg: &LockedPackage, t: &Target) -> PlanError {
     }
 }
 
+/// The object already in the store for `job`, and the digest it was found by: the lock's own
+/// digest (through an alias when that is not a SHA-256), or for a probe any allowed digest
+/// whose object was published under this file name.
+fn already_stored(job: &Job, store: &Store) -> Option<(ObjectId, Digest)> {
+    job.admits().iter().find_map(|d| {
+        let id = store.resolve(d).filter(|id| store.has_object(id))?;
+        let named = job.allowed.is_empty()
+            || store
+                .record(&id)
+                .is_some_and(|r| r.filenames.contains(&job.filename));
+        named.then(|| (id, d.clone()))
+    })
+}
+
 /// Fetch one job into the store.
 fn run_job(
     job: &Job,
@@ -467,7 +574,6 @@ fn run_job(
     http: Option<&Http>,
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Outcome {
-    let hex = job.expected.hex();
     if let Some(why) = (!job.filename.is_empty())
         .then(|| crate::fsio::unsafe_file_name(&job.filename))
         .flatten()
@@ -476,11 +582,12 @@ fn run_job(
             reason: format!("refusing the file name `{}`: {why}", job.filename),
         };
     }
-    if job.expected.algorithm() == HashAlgorithm::Sha256 && store.has_object(&hex) {
-        // "Already in the store" is a claim about bytes: prove it, and mend a record lost to a
-        // crash between the object's rename and its record's write.
-        return match store.confirm(&hex) {
-            Ok(d) => match store.read_record(&hex) {
+    if let Some((id, by)) = already_stored(job, store) {
+        // "Already in the store" is a claim about bytes: prove it (by the digest the lock pins
+        // too, when that is not its SHA-256), and mend a record lost to a crash between the
+        // object's rename and its record's write.
+        return match store.confirm(&id, std::slice::from_ref(&by)) {
+            Ok(d) => match store.read_record(&id) {
                 Ok(Some(_)) => Outcome::Present,
                 Ok(None) => {
                     let prov = Provenance {
@@ -504,8 +611,13 @@ fn run_job(
             },
         };
     }
-    let allowed = std::slice::from_ref(&job.expected);
+    let allowed = job.admits();
     let mismatch = |e: &StoreError| match e {
+        StoreError::Mismatch { actual, .. } if !job.allowed.is_empty() => {
+            Some(Outcome::NotLocked {
+                actual: actual.clone(),
+            })
+        }
         StoreError::Mismatch { actual, size, .. } => Some(Outcome::Mismatch {
             actual: actual.clone(),
             bytes: *size,
@@ -513,7 +625,7 @@ fn run_job(
         }),
         _ => None,
     };
-    if let Some(path) = find_links.and_then(|f| f.get(&hex)) {
+    if let Some(path) = find_links.and_then(|f| allowed.iter().find_map(|d| f.get(d))) {
         let prov = Provenance {
             filename: job.filename.clone(),
             origin: format!("find-links:{}", path.display()),
@@ -573,6 +685,35 @@ fn run_job(
     }
 }
 
+/// A package whose files were probed (see [`Job::allowed`]) and none of which the lock allows:
+/// the lock pins bytes the index does not serve.
+fn unmatched_probes(artifacts: &[(Job, Outcome)]) -> Vec<PlanError> {
+    let mut admitted: BTreeMap<(&str, &str), (bool, &Job)> = BTreeMap::new();
+    for (job, outcome) in artifacts.iter().filter(|(j, _)| !j.allowed.is_empty()) {
+        let entry = admitted
+            .entry((job.package.as_str(), job.version.as_str()))
+            .or_insert((false, job));
+        entry.0 |= !matches!(outcome, Outcome::NotLocked { .. });
+    }
+    admitted
+        .into_values()
+        .filter(|(any, _)| !any)
+        .map(|(_, job)| PlanError {
+            package: job.package.clone(),
+            version: job.version.clone(),
+            location: job.location.clone(),
+            reason: format!(
+                "no file of this version on the index has a digest the lock allows ({})",
+                job.admits()
+                    .iter()
+                    .map(Digest::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+        .collect()
+}
+
 /// Fetch everything `locks` need into `store`.
 pub fn fetch(
     locks: &[Lock],
@@ -584,8 +725,19 @@ pub fn fetch(
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<FetchReport, std::io::Error> {
     let http = (!sources.offline).then(|| Http::new(http_options));
+    // Digest algorithms the locks pin by besides SHA-256: `--find-links` files are hashed with
+    // them too.
+    let mut extra: Vec<HashAlgorithm> = locks
+        .iter()
+        .flat_map(|l| &l.packages)
+        .flat_map(|p| &p.hashes)
+        .map(Digest::algorithm)
+        .filter(|a| matches!(a, HashAlgorithm::Sha384 | HashAlgorithm::Sha512))
+        .collect();
+    extra.sort();
+    extra.dedup();
     let find_links = match &sources.find_links {
-        Some(dir) => Some(FindLinks::scan(dir).map_err(|e| {
+        Some(dir) => Some(FindLinks::scan(dir, &extra).map_err(|e| {
             std::io::Error::new(
                 e.kind(),
                 format!("cannot read --find-links `{}`: {e}", dir.display()),
@@ -633,6 +785,8 @@ pub fn fetch(
         })
     });
     let mut artifacts = results.into_inner().expect("no poisoned lock");
+    let mut plan_errors = plan_errors;
+    plan_errors.extend(unmatched_probes(&artifacts));
     artifacts.sort_by(|a, b| {
         (&a.0.package, &a.0.version, &a.0.filename).cmp(&(
             &b.0.package,

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod build;
 pub mod check;
 pub mod cli;
+pub mod date;
 pub mod diff;
 pub mod digest;
 pub mod fetch;

@@ -8,6 +8,7 @@
 //! `pylock.toml` (PEP 751, [`pylock`]) and `Cargo.lock` v1–v4 ([`cargo_lock`]).
 
 pub mod cargo_lock;
+pub mod project;
 pub mod pylock;
 pub mod requirements_txt;
 pub mod uv_lock;
@@ -90,21 +91,20 @@ impl LockFormat {
     }
 
     /// Detect the format from content, for a file named on the command line whose name says
-    /// nothing. TOML formats are told apart by their top-level keys.
-    pub fn sniff(text: &str) -> Option<Self> {
+    /// nothing. TOML formats are told apart by their top-level keys; anything else is a
+    /// requirements file (pip and uv read `-r hash.txt` whatever its name).
+    pub fn sniff(text: &str) -> Self {
         let has_line = |prefix: &str| text.lines().any(|l| l.trim_start().starts_with(prefix));
         if has_line("lock-version") && has_line("[[packages]]") {
-            Some(LockFormat::Pylock)
+            LockFormat::Pylock
         } else if has_line("[[package]]") {
             if text.contains("source = { registry") || has_line("requires-python") {
-                Some(LockFormat::UvLock)
+                LockFormat::UvLock
             } else {
-                Some(LockFormat::CargoLock)
+                LockFormat::CargoLock
             }
-        } else if has_line("--hash") || text.contains("==") || text.trim().is_empty() {
-            Some(LockFormat::RequirementsTxt)
         } else {
-            None
+            LockFormat::RequirementsTxt
         }
     }
 }
@@ -140,6 +140,12 @@ pub struct Lock {
     /// Whether the file records dependency edges (`# via` comments, or a structured format), so
     /// closure and orphan rules have something to go on.
     pub has_edges: bool,
+    /// What the lock's root asks for outside any package: uv.lock's `[manifest]` requirements
+    /// and dependency groups (a script's lock, a workspace without a root project).
+    pub root_dependencies: Vec<Dependency>,
+    /// The projects the lock was made for (a requirements file's `# via <project>` names one:
+    /// the root of the lock, not a package missing from it).
+    pub projects: Vec<PackageName>,
 }
 
 impl Lock {
@@ -173,6 +179,8 @@ impl Lock {
             includes: Vec::new(),
             commented_out: Vec::new(),
             has_edges,
+            root_dependencies: Vec::new(),
+            projects: Vec::new(),
         }
     }
 
@@ -216,7 +224,20 @@ pub struct LockedPackage {
     pub required_by: Vec<RequiredBy>,
 }
 
+/// How a requirements file's unnamed requirement is named when its metadata cannot be read:
+/// `the project at ./vendor/tool`.
+pub const UNNAMED_PREFIX: &str = "the project at ";
+
 impl LockedPackage {
+    /// The package as a message names it: `` `name` ``, or for an unnamed requirement
+    /// `` the project at `./path` ``.
+    pub fn subject(&self) -> String {
+        match self.display_name.strip_prefix(UNNAMED_PREFIX) {
+            Some(at) => format!("{UNNAMED_PREFIX}`{at}`"),
+            None => format!("`{}`", self.display_name),
+        }
+    }
+
     /// `name==version`, or the name alone when unpinned.
     pub fn spec(&self) -> String {
         match &self.version {
@@ -455,12 +476,6 @@ pub enum LockError {
         /// How to fix it, where known.
         hint: Option<String>,
     },
-    /// Neither the name nor the content says which format the file is.
-    #[error("`{}` is not a lockfile `repro` recognises", path.display())]
-    UnknownFormat {
-        /// The file.
-        path: PathBuf,
-    },
     /// A file found under a directory whose name would be a lockfile's but whose path is not
     /// valid UTF-8: reported, not skipped (a skipped lockfile would pass unchecked).
     #[error("`{}`: the path is not valid UTF-8", path.to_string_lossy())]
@@ -499,10 +514,6 @@ impl LockError {
     pub fn hint(&self) -> Option<String> {
         match self {
             LockError::Syntax { hint, .. } => hint.clone(),
-            LockError::UnknownFormat { .. } => Some(
-                "name it requirements*.txt, uv.lock, pylock.toml or Cargo.lock, or pass the file itself"
-                    .to_string(),
-            ),
             LockError::TooLarge { .. } => Some("is this really a lockfile?".to_string()),
             LockError::NotUtf8Name { .. } => Some("rename it (or its directory) to check it".to_string()),
             LockError::NoLockfile { .. } => Some(
@@ -514,9 +525,8 @@ impl LockError {
     }
 }
 
-/// Read a text file, bounded by [`MAX_LOCKFILE_BYTES`], rejecting invalid UTF-8 with the line of
-/// the first bad byte.
-pub fn read_text(path: &Path) -> Result<(String, Digest), LockError> {
+/// Read a lockfile's bytes, bounded by [`MAX_LOCKFILE_BYTES`], with their SHA-256.
+pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, Digest), LockError> {
     let io = |source| LockError::Io {
         path: path.to_path_buf(),
         source,
@@ -535,21 +545,28 @@ pub fn read_text(path: &Path) -> Result<(String, Digest), LockError> {
         });
     }
     let digest = sha256(&bytes);
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok((text, digest)),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            Err(
-                LockError::syntax(path, line, format!("invalid UTF-8 at byte {valid}"))
-                    .with_hint("lockfiles are UTF-8 text; is this a binary file?"),
-            )
-        }
-    }
+    Ok((bytes, digest))
+}
+
+/// Decode UTF-8, rejecting invalid bytes with the line of the first bad one.
+pub fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, LockError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        LockError::syntax(path, line, format!("invalid UTF-8 at byte {valid}"))
+            .with_hint("lockfiles are UTF-8 text; is this a binary file?")
+    })
+}
+
+/// Read a text file, bounded by [`MAX_LOCKFILE_BYTES`], rejecting invalid UTF-8 with the line of
+/// the first bad byte.
+pub fn read_text(path: &Path) -> Result<(String, Digest), LockError> {
+    let (bytes, digest) = read_bytes(path)?;
+    Ok((utf8(path, bytes)?, digest))
 }
 
 /// Load the lockfile at `path`, detecting its format from the name, else from the content.
@@ -557,12 +574,12 @@ pub fn load(path: &Path) -> Result<Lock, LockError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match LockFormat::from_file_name(name) {
         Some(format) => load_as(path, format),
+        // A file named on the command line is a lockfile whatever its name (`hash.txt`): a
+        // TOML lock says which one by its keys, anything else is read as a requirements file,
+        // and a file that is neither fails to parse with its line.
         None => {
-            let (text, _) = read_text(path)?;
-            let format = LockFormat::sniff(&text).ok_or_else(|| LockError::UnknownFormat {
-                path: path.to_path_buf(),
-            })?;
-            load_as(path, format)
+            let (bytes, _) = read_bytes(path)?;
+            load_as(path, LockFormat::sniff(&String::from_utf8_lossy(&bytes)))
         }
     }
 }
@@ -754,20 +771,19 @@ mod tests {
     fn sniffs_formats_by_content() {
         assert_eq!(
             LockFormat::sniff("lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\n"),
-            Some(LockFormat::Pylock)
+            LockFormat::Pylock
         );
         assert_eq!(
             LockFormat::sniff("version = 4\n[[package]]\nname = \"a\"\n"),
-            Some(LockFormat::CargoLock)
+            LockFormat::CargoLock
         );
         assert_eq!(
             LockFormat::sniff("version = 1\nrequires-python = \">=3.12\"\n[[package]]\n"),
-            Some(LockFormat::UvLock)
+            LockFormat::UvLock
         );
-        assert_eq!(
-            LockFormat::sniff("a==1.0\n"),
-            Some(LockFormat::RequirementsTxt)
-        );
-        assert_eq!(LockFormat::sniff("hello world\n"), None);
+        assert_eq!(LockFormat::sniff("a==1.0\n"), LockFormat::RequirementsTxt);
+        // Anything else is read as a requirements file: `-e .`, `six`, or not a lock at all
+        // (which then fails to parse, with its line).
+        assert_eq!(LockFormat::sniff("-e .\n"), LockFormat::RequirementsTxt);
     }
 }

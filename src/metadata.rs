@@ -1,7 +1,9 @@
 //! Core metadata of built distributions: a wheel's `*.dist-info/METADATA` (RFC 822 headers).
 //!
-//! Only what the closure check needs: the `Requires-Dist` values. Reads are bounded: the
-//! metadata member must be at most [`MAX_METADATA_BYTES`].
+//! What the closure check and the SBOM need: the `Requires-Dist` values and the licence. Reads
+//! are bounded: the metadata member must be at most [`MAX_METADATA_BYTES`].
+
+pub mod classifiers;
 
 use std::io::Read;
 use std::path::Path;
@@ -23,18 +25,61 @@ pub enum License {
     Name(String),
 }
 
-/// Parse `text` as an SPDX expression (accepting common imprecise names such as `Apache 2.0`).
+/// Licence names seen in `License` fields and `Cargo.toml` that name one SPDX licence without
+/// doubt (compared without case). The `spdx` crate's own list of imprecise names is not used:
+/// it guesses versions (`GPL` → `GPL-2.0-only`, `GNU GPL v2` → `GPL-3.0-only`, `BSD` →
+/// `BSD-2-Clause`), and a wrong id is worse than a name.
+const UNAMBIGUOUS_NAMES: &[(&str, &str)] = &[
+    ("apache 2.0", "Apache-2.0"),
+    ("apache 2", "Apache-2.0"),
+    ("apache-2", "Apache-2.0"),
+    ("apache2", "Apache-2.0"),
+    ("apache license 2.0", "Apache-2.0"),
+    ("apache license, version 2.0", "Apache-2.0"),
+    ("apache software license 2.0", "Apache-2.0"),
+    ("asl2.0", "Apache-2.0"),
+    ("mit license", "MIT"),
+    ("the mit license", "MIT"),
+    ("bsd 2-clause", "BSD-2-Clause"),
+    ("bsd-2clause", "BSD-2-Clause"),
+    ("bsd 3-clause", "BSD-3-Clause"),
+    ("bsd-3clause", "BSD-3-Clause"),
+    ("bsd3", "BSD-3-Clause"),
+    ("new bsd license", "BSD-3-Clause"),
+    ("simplified bsd license", "BSD-2-Clause"),
+    ("cc0", "CC0-1.0"),
+    ("mpl2", "MPL-2.0"),
+    ("mpl 2.0", "MPL-2.0"),
+    ("isc license", "ISC"),
+];
+
+/// Parse `text` as an SPDX expression: identifiers as the SPDX list writes them (any case,
+/// deprecated ones such as `GPL-2.0+` too, `/` for `OR` as older crates write it), or one of
+/// [`UNAMBIGUOUS_NAMES`] as the whole text. Anything else is no expression.
 pub fn spdx_expression(text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Some((_, id)) = UNAMBIGUOUS_NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text))
+    {
+        return Some((*id).to_string());
+    }
     let mode = spdx::ParseMode {
-        allow_imprecise_license_names: true,
         allow_slash_as_or_operator: true,
+        allow_deprecated: true,
+        allow_postfix_plus_on_gpl: true,
         ..spdx::ParseMode::STRICT
     };
-    let text = text.trim();
-    let expr = spdx::Expression::parse_mode(text, mode).ok()?;
-    // Keep the expression's shape, with each licence written by its canonical SPDX id
-    // (`Apache 2.0` → `Apache-2.0`).
-    let mut out = text.to_string();
+    let expr = spdx::Expression::parse_mode(text, mode)
+        .or_else(|_| {
+            // Identifiers in another case (`mit`, `apache-2.0`): the list's own spelling.
+            let fixed = fix_case(text)?;
+            spdx::Expression::parse_mode(&fixed, mode).map_err(|_| ())
+        })
+        .ok()?;
+    // Keep the expression's shape, with each licence written by its canonical SPDX id.
+    let source = expr.as_ref().to_string();
+    let mut out = source.clone();
     let mut reqs: Vec<_> = expr.requirements().collect();
     reqs.sort_by_key(|r| std::cmp::Reverse(r.span.start));
     for r in reqs {
@@ -43,9 +88,45 @@ pub fn spdx_expression(text: &str) -> Option<String> {
             &r.req.to_string(),
         );
     }
-    Some(out)
+    // `GPL-2.0+` reads as the id `GPL-2.0-or-later` and a `+` the id already says.
+    Some(out.replace("-or-later+", "-or-later"))
 }
 
+/// `text` with each word that is an SPDX id in another case written as the list writes it;
+/// `Err` when no word changed.
+fn fix_case(text: &str) -> Result<String, ()> {
+    let mut changed = false;
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|w| {
+            let (core, plus) = match w.strip_suffix('+') {
+                Some(c) => (c, "+"),
+                None => (w, ""),
+            };
+            match spdx::identifiers::LICENSES
+                .iter()
+                .find(|l| l.name.eq_ignore_ascii_case(core) && l.name != core)
+            {
+                Some(l) => {
+                    changed = true;
+                    format!("{}{plus}", l.name)
+                }
+                None => w.to_string(),
+            }
+        })
+        .collect();
+    if changed {
+        Ok(words.join(" "))
+    } else {
+        Err(())
+    }
+}
+
+/// A wheel's licence, from the most precise source: `License-Expression` (PEP 639); a
+/// `License` field that is an SPDX expression; a single licence classifier that names one
+/// licence ([`classifiers::LICENSE_CLASSIFIERS`]); else the `License` text or the classifiers,
+/// as names. A classifier is preferred to free text that is no expression (`License: GPL` with
+/// `GPLv2+` is `GPL-2.0-or-later`).
 fn license_of(
     expression: Option<&str>,
     text: Option<&str>,
@@ -54,19 +135,28 @@ fn license_of(
     if let Some(e) = expression.and_then(spdx_expression) {
         return Some(License::Expression(e));
     }
-    if let Some(t) = text
+    let text = text
         .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 120 && !t.contains('\n'))
-    {
-        return Some(
-            spdx_expression(t)
-                .map(License::Expression)
-                .unwrap_or_else(|| License::Name(t.to_string())),
-        );
+        .filter(|t| !t.is_empty() && t.len() <= 120 && !t.contains('\n'));
+    if let Some(e) = text.and_then(spdx_expression) {
+        return Some(License::Expression(e));
     }
-    let names: Vec<&str> = classifiers
+    let licence_classifiers: Vec<&str> = classifiers
         .iter()
-        .filter_map(|c| c.strip_prefix("License ::"))
+        .map(|c| c.trim())
+        .filter(|c| c.starts_with("License ::"))
+        .collect();
+    // Several classifiers do not say whether they combine with AND or OR: names, then.
+    if let [one] = licence_classifiers.as_slice()
+        && let Some(id) = classifiers::spdx_for_classifier(one)
+    {
+        return Some(License::Expression(id.to_string()));
+    }
+    if let Some(t) = text {
+        return Some(License::Name(t.to_string()));
+    }
+    let names: Vec<&str> = licence_classifiers
+        .iter()
         .filter_map(|c| c.rsplit("::").next())
         .map(str::trim)
         .collect();
@@ -195,6 +285,59 @@ mod tests {
             Some(License::Name("BSD License".into()))
         );
         assert_eq!(license_of(None, None, &[]), None);
+    }
+
+    /// Unidecode declares `License: GPL` and the `GPLv2+` classifier: GPL-2.0-or-later, never
+    /// GPL-2.0-only.
+    #[test]
+    fn a_precise_classifier_beats_a_vague_licence_field() {
+        let gplv2_plus =
+            "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)"
+                .to_string();
+        assert_eq!(
+            license_of(None, Some("GPL"), std::slice::from_ref(&gplv2_plus)),
+            Some(License::Expression("GPL-2.0-or-later".into()))
+        );
+        assert_eq!(
+            license_of(None, Some("GPL"), &[]),
+            Some(License::Name("GPL".into()))
+        );
+        // Two classifiers: AND or OR is not said.
+        let mit = "License :: OSI Approved :: MIT License".to_string();
+        assert_eq!(
+            license_of(None, None, &[mit.clone(), gplv2_plus]),
+            Some(License::Name(
+                "MIT License AND GNU General Public License v2 or later (GPLv2+)".into()
+            ))
+        );
+        assert_eq!(
+            license_of(None, None, &[mit]),
+            Some(License::Expression("MIT".into()))
+        );
+    }
+
+    #[test]
+    fn spdx_expressions_are_never_guessed() {
+        for vague in ["GPL", "BSD", "LGPL", "Apache", "GNU GPL v2", "AGPL", "MPL"] {
+            assert_eq!(spdx_expression(vague), None, "{vague}");
+        }
+        assert_eq!(
+            spdx_expression("MIT/Apache-2.0").as_deref(),
+            Some("MIT/Apache-2.0")
+        );
+        assert_eq!(
+            spdx_expression("mit OR apache-2.0").as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
+        assert_eq!(
+            spdx_expression("GPL-2.0+").as_deref(),
+            Some("GPL-2.0-or-later")
+        );
+        assert_eq!(spdx_expression("Apache 2.0").as_deref(), Some("Apache-2.0"));
+        assert_eq!(
+            spdx_expression("BSD-3-Clause").as_deref(),
+            Some("BSD-3-Clause")
+        );
     }
 
     #[test]

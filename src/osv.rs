@@ -280,7 +280,7 @@ pub(crate) fn absorb(db: &mut Database, parsed: Vec<Parsed>, now_days: i64) {
 /// A warning when the record says it was modified after `now`.
 pub(crate) fn future_modified(a: &Advisory, now_days: i64) -> Option<Problem> {
     let m = a.modified.as_deref()?;
-    let day = parse_date(m)?;
+    let day = crate::date::parse_time_day(m).ok()?;
     (day > now_days).then(|| Problem {
         path: a.source.clone(),
         message: format!(
@@ -667,33 +667,6 @@ pub fn parse_record(bytes: &[u8], label: &dyn std::fmt::Display, wanted: Wanted)
     )
 }
 
-/// Days since 1970-01-01 of an RFC 3339 time or a plain `YYYY-MM-DD` date.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let d = s.get(..10)?;
-    let mut it = d.split('-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let day: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
-    if s.len() > 10 && !matches!(s.as_bytes()[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    Some(crate::archive::days_from_civil(y, m, day))
-}
-
-/// Days since 1970-01-01 of a plain `YYYY-MM-DD` date (no time part), as users write them.
-pub fn parse_day(s: &str) -> Option<i64> {
-    parse_date(s).filter(|_| s.len() == 10)
-}
-
-/// `YYYY-MM-DD` of a day count.
-pub fn format_date(days: i64) -> String {
-    let (y, m, d) = crate::archive::civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -748,16 +721,5 @@ mod tests {
         assert!(a.affected[0].ranges.is_empty());
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("not a version!"));
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(
-            format_date(parse_date("2026-12-03T10:00:00Z").unwrap()),
-            "2026-12-03"
-        );
-        assert_eq!(format_date(parse_date("2026-12-03").unwrap()), "2026-12-03");
-        assert_eq!(parse_date("2026-13-03"), None);
-        assert_eq!(parse_date("yesterday"), None);
     }
 }

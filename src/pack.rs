@@ -13,8 +13,6 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::archive::civil_from_days;
-
 /// Deflate level used for every member.
 pub const LEVEL: i64 = 9;
 
@@ -161,15 +159,14 @@ fn is_executable(_: &fs::Metadata) -> bool {
 /// A zip timestamp for `epoch` seconds (UTC), clamped to the zip range 1980–2107.
 fn zip_time(epoch: i64) -> zip::DateTime {
     let epoch = epoch.clamp(315_532_800, 4_354_819_199);
-    let (y, m, d) = civil_from_days(epoch.div_euclid(86_400));
-    let secs = epoch.rem_euclid(86_400);
+    let (y, m, d, hour, minute, second) = crate::date::utc_fields(epoch);
     zip::DateTime::from_date_and_time(
         y as u16,
         m as u8,
         d as u8,
-        (secs / 3600) as u8,
-        (secs % 3600 / 60) as u8,
-        (secs % 60) as u8,
+        hour as u8,
+        minute as u8,
+        second as u8,
     )
     .unwrap_or_default()
 }
@@ -282,27 +279,34 @@ pub fn pack(dir: &Path, out: &Path, epoch: i64) -> Result<usize, PackError> {
 }
 
 /// `SOURCE_DATE_EPOCH` for a build or a pack: the flag, else the environment variable, else
-/// the time of the last git commit of `dir`. `None` when none of them says.
-pub fn source_date_epoch(flag: Option<i64>, dir: &Path) -> Option<i64> {
+/// the time of the last git commit of `dir`. `Ok(None)` when none of them says; an error when
+/// the flag or the variable is not a whole number of seconds in the calendar's range (a value
+/// that cannot be used is not silently replaced by another).
+pub fn source_date_epoch(flag: Option<i64>, dir: &Path) -> Result<Option<i64>, String> {
     if let Some(e) = flag {
-        return Some(e);
+        return crate::date::check_epoch(e)
+            .map(Some)
+            .map_err(|e| format!("`--source-date-epoch` is {e}"));
     }
-    if let Some(e) = std::env::var("SOURCE_DATE_EPOCH")
+    if let Some(v) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
-        .and_then(|v| v.trim().parse().ok())
+        .filter(|v| !v.trim().is_empty())
     {
-        return Some(e);
+        return crate::date::parse_epoch(&v)
+            .map(Some)
+            .map_err(|e| format!("`SOURCE_DATE_EPOCH` is {e}"));
     }
     let out = std::process::Command::new("git")
         .args(["log", "-1", "--format=%ct"])
         .current_dir(dir)
         .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+        .output();
+    Ok(match out {
+        Ok(out) if out.status.success() => {
+            crate::date::parse_epoch(&String::from_utf8_lossy(&out.stdout)).ok()
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]

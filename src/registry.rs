@@ -473,12 +473,14 @@ pub fn crate_url(crates_url: &str, name: &str, version: &str) -> String {
 /// A local folder of artifacts, indexed by SHA-256.
 #[derive(Debug, Default)]
 pub struct FindLinks {
-    by_sha256: HashMap<String, PathBuf>,
+    by_digest: HashMap<Digest, PathBuf>,
+    files: usize,
 }
 
 impl FindLinks {
-    /// Hash every regular file directly in `dir` (in parallel).
-    pub fn scan(dir: &Path) -> std::io::Result<FindLinks> {
+    /// Hash every regular file directly in `dir` (in parallel): SHA-256, and each of `extra`
+    /// (SHA-384, SHA-512) that a lock pins by, in the same pass.
+    pub fn scan(dir: &Path, extra: &[crate::digest::HashAlgorithm]) -> std::io::Result<FindLinks> {
         let mut paths = Vec::new();
         for e in std::fs::read_dir(dir)? {
             let e = e?;
@@ -486,32 +488,37 @@ impl FindLinks {
                 paths.push(e.path());
             }
         }
-        let hashed: Vec<(String, PathBuf)> = paths
+        let hashed: Vec<(crate::digest::Digests, PathBuf)> = paths
             .into_par_iter()
             .filter_map(|p| {
                 let f = std::fs::File::open(&p).ok()?;
-                let d = crate::digest::hash_reader(f, &[]).ok()?;
-                Some((d.sha256, p))
+                let d = crate::digest::hash_reader(f, extra).ok()?;
+                Some((d, p))
             })
             .collect();
-        Ok(FindLinks {
-            by_sha256: hashed.into_iter().collect(),
-        })
+        let files = hashed.len();
+        let mut by_digest = HashMap::new();
+        for (d, p) in hashed {
+            for digest in std::iter::once(d.sha256_digest()).chain(d.extra) {
+                by_digest.insert(digest, p.clone());
+            }
+        }
+        Ok(FindLinks { by_digest, files })
     }
 
-    /// The file whose SHA-256 is `hex`.
-    pub fn get(&self, hex: &str) -> Option<&Path> {
-        self.by_sha256.get(hex).map(PathBuf::as_path)
+    /// The file with digest `d` (SHA-256, or an algorithm the scan computed).
+    pub fn get(&self, d: &Digest) -> Option<&Path> {
+        self.by_digest.get(d).map(PathBuf::as_path)
     }
 
     /// Number of files indexed.
     pub fn len(&self) -> usize {
-        self.by_sha256.len()
+        self.files
     }
 
     /// Whether the folder held no files.
     pub fn is_empty(&self) -> bool {
-        self.by_sha256.is_empty()
+        self.files == 0
     }
 }
 

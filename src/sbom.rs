@@ -158,12 +158,8 @@ impl Bom {
     pub fn attach_licenses(&mut self, store: &crate::store::Store) {
         use crate::archive::ArchiveFormat;
         for c in self.components.values_mut() {
-            for d in c
-                .hashes
-                .iter()
-                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
-            {
-                let path = store.object_path(&d.hex());
+            for id in c.hashes.iter().filter_map(|d| store.resolve(d)) {
+                let path = store.object_path(&id);
                 let found = match ArchiveFormat::sniff(&path) {
                     Ok(Some(ArchiveFormat::Zip)) if c.ecosystem == Ecosystem::Pypi => {
                         crate::metadata::wheel_license(&path).ok().flatten()
@@ -204,8 +200,8 @@ impl Bom {
             let wheel = c
                 .hashes
                 .iter()
-                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
-                .map(|d| store.object_path(&d.hex()))
+                .filter_map(|d| store.resolve(d))
+                .map(|id| store.object_path(&id))
                 .find(|p| matches!(ArchiveFormat::sniff(p), Ok(Some(ArchiveFormat::Zip))));
             let Some(requires) = wheel.and_then(|w| crate::metadata::wheel_requires_dist(&w).ok())
             else {
@@ -337,6 +333,15 @@ impl Bom {
                 dependencies.entry(purl).or_default();
             }
             let has_reverse = lock.format == LockFormat::RequirementsTxt && lock.has_edges;
+            // uv.lock's `[manifest]`: what the root itself requires.
+            for d in &lock.root_dependencies {
+                if let Some(t) = by_name.get(&d.name) {
+                    dependencies
+                        .entry(app.clone())
+                        .or_default()
+                        .insert(t.clone());
+                }
+            }
             for p in &lock.packages {
                 let Some(me) = by_name.get(&p.name).cloned() else {
                     // A workspace member: its dependencies are the application's.
@@ -367,6 +372,12 @@ impl Bom {
                             if let Some(parent) = by_name.get(q) {
                                 dependencies
                                     .entry(parent.clone())
+                                    .or_default()
+                                    .insert(me.clone());
+                            } else if lock.projects.contains(q) {
+                                // `# via <project>`: the application itself requires it.
+                                dependencies
+                                    .entry(app.clone())
                                     .or_default()
                                     .insert(me.clone());
                             }

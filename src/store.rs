@@ -7,19 +7,25 @@
 //! └── v1/                     layout version; bump it when the layout changes
 //!     ├── objects/sha256/ab/abcdef…   read-only files named by their SHA-256
 //!     ├── records/sha256/ab/abcdef….json  sidecar: size, BLAKE3, file names, origins, members
+//!     ├── aliases/sha512/ab/abcdef…     the SHA-256 name of the object with that SHA-512
+//!     │                       (also sha384): locks may pin only those; a claim, proven on use
 //!     ├── records.lock        held (flock) while a record is read, changed and written back
 //!     ├── tmp/                in-flight downloads (same file system, renamed into objects/)
 //!     └── quarantine/         objects that failed `store verify --repair`
 //! ```
 //!
 //! Invariant: a file under `objects/` has exactly the bytes its name says, and whatever hands an
-//! object out ([`Store::checkout`], [`Store::confirm`]) proves it again first: the bytes are
+//! object out ([`Store::checkout`], [`Store::confirm`]) proves it again first, by every digest
+//! the caller asked for it by (an alias is only a claim until the bytes are hashed): the bytes are
 //! read-only, but not beyond the reach of a build step or a careless hand. Writes stream into a
 //! temp file in `tmp/` while hashing, are fsynced, and are renamed into place only when the
 //! digest is one the caller allows; a crash or Ctrl-C leaves at most a temp file, never a partial
 //! object. Two writers of the same object race harmlessly: same digest, same bytes, atomic rename.
 
+mod object_id;
 pub mod verify;
+
+pub use object_id::{ObjectId, ObjectIdError};
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -29,7 +35,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::{Digest, Digests, HASH_BUFFER, HashAlgorithm, StreamHasher};
+use crate::digest::{Digest, Digests, HASH_BUFFER, HashAlgorithm, StreamHasher, truncate};
 
 /// The directory under the root holding this layout version.
 pub const LAYOUT: &str = "v1";
@@ -97,6 +103,17 @@ pub enum StoreError {
         object: String,
         /// What is wrong.
         detail: String,
+    },
+    /// An object reached through an alias (a SHA-512 the lock pins) does not have that digest:
+    /// the alias is wrong, the object is not what the lock allows.
+    #[error(
+        "store object `{object}` was reached as {digest}, but its bytes do not have that digest"
+    )]
+    AliasMismatch {
+        /// The object's name.
+        object: String,
+        /// The digest it was reached by.
+        digest: String,
     },
     /// A file name from a lock, an index or a record is not a plain file name.
     #[error("refusing the file name `{name}`: {why}")]
@@ -211,34 +228,77 @@ impl Store {
         }
     }
 
-    /// Where the object with SHA-256 `hex` lives (whether or not it exists).
-    pub fn object_path(&self, hex: &str) -> PathBuf {
+    /// Where the object `id` lives (whether or not it exists).
+    pub fn object_path(&self, id: &ObjectId) -> PathBuf {
+        let hex = id.hex();
+        self.base.join("objects/sha256").join(id.prefix()).join(hex)
+    }
+
+    fn record_path(&self, id: &ObjectId) -> PathBuf {
         self.base
-            .join("objects/sha256")
-            .join(&hex[..2.min(hex.len())])
+            .join("records/sha256")
+            .join(id.prefix())
+            .join(format!("{id}.json"))
+    }
+
+    fn alias_path(&self, d: &Digest) -> PathBuf {
+        let hex = d.hex();
+        self.base
+            .join("aliases")
+            .join(d.algorithm().as_str())
+            .join(&hex[..2])
             .join(hex)
     }
 
-    fn record_path(&self, hex: &str) -> PathBuf {
-        self.base
-            .join("records/sha256")
-            .join(&hex[..2.min(hex.len())])
-            .join(format!("{hex}.json"))
+    /// The object a digest names, if the store may hold it: a SHA-256 names it directly; a
+    /// SHA-384 or SHA-512 through the alias written when an object with that digest was
+    /// admitted. The alias is a claim: [`Store::confirm`] and [`Store::checkout`] prove it.
+    pub fn resolve(&self, d: &Digest) -> Option<ObjectId> {
+        match d.algorithm() {
+            HashAlgorithm::Sha256 => ObjectId::from_digest(d),
+            HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => {
+                let bytes = crate::fsio::read_capped(&self.alias_path(d), 64).ok()?;
+                std::str::from_utf8(&bytes).ok()?.trim().parse().ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// Record that the object `digests` describes is also named by each of its extra digests.
+    fn write_aliases(&self, digests: &Digests) -> Result<(), StoreError> {
+        let id = digests.object_id();
+        for d in &digests.extra {
+            let path = self.alias_path(d);
+            if self.resolve(d) == Some(id) {
+                continue;
+            }
+            let dir = path.parent().expect("alias path has a parent");
+            fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
+            crate::fsio::write_atomic(&self.base.join("tmp"), &path, id.hex().as_bytes()).map_err(
+                |e| StoreError::Io {
+                    action: e.action,
+                    path: e.path,
+                    source: e.source,
+                },
+            )?;
+        }
+        Ok(())
     }
 
     /// The object's record, if it has a valid one (see [`Store::read_record`]).
-    pub fn record(&self, hex: &str) -> Option<ObjectRecord> {
-        self.read_record(hex).ok().flatten()
+    pub fn record(&self, id: &ObjectId) -> Option<ObjectRecord> {
+        self.read_record(id).ok().flatten()
     }
 
     /// The object's record: `Ok(None)` when it has none, an error when the record cannot be
     /// read, is not valid JSON, names another object, or lists a file name that is not plain.
-    pub fn read_record(&self, hex: &str) -> Result<Option<ObjectRecord>, StoreError> {
+    pub fn read_record(&self, id: &ObjectId) -> Result<Option<ObjectRecord>, StoreError> {
+        let hex = id.hex();
         let bad = |detail: String| StoreError::BadRecord {
-            object: hex.to_string(),
+            object: hex.clone(),
             detail,
         };
-        let bytes = match crate::fsio::read_capped(&self.record_path(hex), MAX_RECORD_BYTES) {
+        let bytes = match crate::fsio::read_capped(&self.record_path(id), MAX_RECORD_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(bad(format!("cannot be read: {e}"))),
@@ -283,12 +343,12 @@ impl Store {
     /// replaced: the error says so.
     pub fn update_record(
         &self,
-        hex: &str,
+        id: &ObjectId,
         init: impl FnOnce() -> ObjectRecord,
         change: impl FnOnce(&mut ObjectRecord) -> bool,
     ) -> Result<(), StoreError> {
         let _lock = self.lock_records()?;
-        let (mut record, fresh) = match self.read_record(hex)? {
+        let (mut record, fresh) = match self.read_record(id)? {
             Some(r) => (r, false),
             None => (init(), true),
         };
@@ -299,21 +359,18 @@ impl Store {
     }
 
     /// Whether the object's file exists (its bytes are not checked: see [`Store::confirm`]).
-    pub fn has_object(&self, hex: &str) -> bool {
-        self.object_path(hex).is_file()
+    pub fn has_object(&self, id: &ObjectId) -> bool {
+        self.object_path(id).is_file()
     }
 
-    /// Prove that the object's bytes still hash to its name, returning its digests.
-    pub fn confirm(&self, hex: &str) -> Result<Digests, StoreError> {
-        let path = self.object_path(hex);
+    /// Prove that the object's bytes still hash to its name, and to each digest of `also` (the
+    /// digest the caller resolved it by), returning its digests.
+    pub fn confirm(&self, id: &ObjectId, also: &[Digest]) -> Result<Digests, StoreError> {
+        let path = self.object_path(id);
         let file = crate::fsio::open_regular(&path).map_err(io_err("cannot read", &path))?;
-        let d = crate::digest::hash_reader(file, &[]).map_err(io_err("cannot read", &path))?;
-        if d.sha256 != hex {
-            return Err(StoreError::Corrupt {
-                object: hex.to_string(),
-                actual: d.sha256,
-            });
-        }
+        let d = crate::digest::hash_reader(file, &extra_algorithms(also))
+            .map_err(io_err("cannot read", &path))?;
+        check_digests(id, &d, also)?;
         Ok(d)
     }
 
@@ -321,7 +378,12 @@ impl Store {
     /// SHA-256 in the same pass: the copy is written to a temp file beside `dest` and renamed
     /// into place only when the bytes hash to the object's name. A copy, never a link: whatever
     /// the receiver does to it cannot reach the store.
-    pub fn checkout(&self, hex: &str, dest: &Path) -> Result<Digests, StoreError> {
+    pub fn checkout(
+        &self,
+        id: &ObjectId,
+        also: &[Digest],
+        dest: &Path,
+    ) -> Result<Digests, StoreError> {
         let name = dest
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -329,14 +391,14 @@ impl Store {
         if let Some(why) = crate::fsio::unsafe_file_name(&name) {
             return Err(StoreError::UnsafeName { name, why });
         }
-        let src = self.object_path(hex);
+        let src = self.object_path(id);
         let mut reader = crate::fsio::open_regular(&src).map_err(io_err("cannot read", &src))?;
         let dir = crate::fsio::dir_of(dest);
         let mut tmp = tempfile::Builder::new()
             .prefix(".checkout-")
             .tempfile_in(dir)
             .map_err(io_err("cannot create a temp file in", dir))?;
-        let mut hasher = StreamHasher::new(&[]);
+        let mut hasher = StreamHasher::new(&extra_algorithms(also));
         let mut buf = vec![0u8; HASH_BUFFER];
         loop {
             let n = match reader.read(&mut buf) {
@@ -350,12 +412,7 @@ impl Store {
                 .map_err(io_err("cannot write", tmp.path()))?;
         }
         let digests = hasher.finish();
-        if digests.sha256 != hex {
-            return Err(StoreError::Corrupt {
-                object: hex.to_string(),
-                actual: digests.sha256,
-            });
-        }
+        check_digests(id, &digests, also)?;
         tmp.as_file()
             .sync_all()
             .map_err(io_err("cannot sync", tmp.path()))?;
@@ -367,49 +424,42 @@ impl Store {
         Ok(digests)
     }
 
-    /// Every record's object name (the record's file name without `.json`), sorted.
-    pub fn list_records(&self) -> Result<Vec<String>, StoreError> {
-        let dir = self.base.join("records/sha256");
-        let mut out = Vec::new();
-        for prefix in fs::read_dir(&dir).map_err(io_err("cannot list", &dir))? {
-            let p = prefix.map_err(io_err("cannot list", &dir))?.path();
-            if !p.is_dir() {
-                continue;
-            }
-            for e in fs::read_dir(&p).map_err(io_err("cannot list", &p))? {
-                let e = e.map_err(io_err("cannot list", &p))?;
-                let name = e.file_name().to_string_lossy().into_owned();
-                if let Some(hex) = name.strip_suffix(".json") {
-                    out.push(hex.to_string());
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
+    /// Every record's object, sorted, and the files under `records/` that are not the record
+    /// of an object (see [`Listing`]).
+    pub fn list_records(&self) -> Result<Listing, StoreError> {
+        self.list_dir("records/sha256", ".json")
     }
 
     /// Move an object's record aside to `quarantine/<hex>.record.json` (a record that cannot be
     /// read is kept for a person to look at, never overwritten).
-    pub fn quarantine_record(&self, hex: &str) -> Result<PathBuf, StoreError> {
-        let src = self.record_path(hex);
+    pub fn quarantine_record(&self, id: &ObjectId) -> Result<PathBuf, StoreError> {
+        let src = self.record_path(id);
         let dest = self
             .base
             .join("quarantine")
-            .join(format!("{hex}.record.json"));
+            .join(format!("{id}.record.json"));
         fs::rename(&src, &dest).map_err(io_err("cannot quarantine", &src))?;
         Ok(dest)
     }
 
     /// Remove the record of an object that is not in the store.
-    pub fn remove_record(&self, hex: &str) -> Result<(), StoreError> {
-        let path = self.record_path(hex);
+    pub fn remove_record(&self, id: &ObjectId) -> Result<(), StoreError> {
+        let path = self.record_path(id);
         fs::remove_file(&path).map_err(io_err("cannot remove", &path))
     }
 
     /// Write (replace) an object's record atomically. Callers that change a record hold the
     /// records lock ([`Store::update_record`]).
     fn write_record(&self, record: &ObjectRecord) -> Result<(), StoreError> {
-        let path = self.record_path(&record.sha256);
+        let id: ObjectId =
+            record
+                .sha256
+                .parse()
+                .map_err(|e: ObjectIdError| StoreError::BadRecord {
+                    object: truncate(&record.sha256, 80),
+                    detail: e.to_string(),
+                })?;
+        let path = self.record_path(&id);
         let dir = path.parent().expect("record path has a parent");
         fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
         let json = serde_json::to_vec_pretty(record).expect("records serialize");
@@ -422,25 +472,62 @@ impl Store {
         })
     }
 
-    /// Every object's SHA-256 hex, sorted.
-    pub fn list(&self) -> Result<Vec<String>, StoreError> {
-        let dir = self.base.join("objects/sha256");
-        let mut out = Vec::new();
+    /// Every object, sorted, and the files under `objects/` that are not an object (see
+    /// [`Listing`]).
+    pub fn list(&self) -> Result<Listing, StoreError> {
+        self.list_dir("objects/sha256", "")
+    }
+
+    /// List `<dir>/<ab>/<name><suffix>`: a name that parses as an [`ObjectId`] and sits in its
+    /// own fan-out directory is an entry; anything else (another name, a name that is not UTF-8,
+    /// a file where a fan-out directory belongs) is a stray.
+    fn list_dir(&self, dir: &str, suffix: &str) -> Result<Listing, StoreError> {
+        let dir = self.base.join(dir);
+        let mut out = Listing::default();
         for prefix in fs::read_dir(&dir).map_err(io_err("cannot list", &dir))? {
             let prefix = prefix.map_err(io_err("cannot list", &dir))?;
+            let p = prefix.path();
             if !prefix.file_type().is_ok_and(|t| t.is_dir()) {
+                out.strays.push(p);
                 continue;
             }
-            let p = prefix.path();
             for e in fs::read_dir(&p).map_err(io_err("cannot list", &p))? {
                 let e = e.map_err(io_err("cannot list", &p))?;
-                if let Some(name) = e.file_name().to_str() {
-                    out.push(name.to_string());
+                let id = e
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(suffix))
+                    .and_then(|n| n.parse::<ObjectId>().ok())
+                    .filter(|id| prefix.file_name().to_str() == Some(id.prefix().as_str()));
+                match id {
+                    Some(id) => out.entries.push(id),
+                    None => out.strays.push(e.path()),
                 }
             }
         }
-        out.sort();
+        out.entries.sort();
+        out.strays.sort();
         Ok(out)
+    }
+
+    /// Move a stray file (see [`Listing`]) to `quarantine/`, under a name made from its path.
+    pub fn quarantine_stray(&self, path: &Path) -> Result<PathBuf, StoreError> {
+        let name: String = path
+            .strip_prefix(&self.base)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let dest = self.base.join("quarantine").join(format!("stray-{name}"));
+        fs::rename(path, &dest).map_err(io_err("cannot quarantine", path))?;
+        Ok(dest)
     }
 
     /// Stream `reader` into the store. The object is admitted only if one of its digests is in
@@ -512,7 +599,7 @@ impl Store {
         perms.set_readonly(true);
         fs::set_permissions(tmp.path(), perms)
             .map_err(io_err("cannot set permissions of", tmp.path()))?;
-        let dest = self.object_path(&digests.sha256);
+        let dest = self.object_path(&digests.object_id());
         let dir = dest.parent().expect("object path has a parent");
         fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
         tmp.persist(&dest).map_err(|e| StoreError::Io {
@@ -522,6 +609,7 @@ impl Store {
         })?;
         crate::fsio::sync_dir(dir);
         self.note(&digests, provenance)?;
+        self.write_aliases(&digests)?;
         Ok(digests)
     }
 
@@ -539,7 +627,7 @@ impl Store {
             });
         }
         self.update_record(
-            &digests.sha256,
+            &digests.object_id(),
             || ObjectRecord {
                 sha256: digests.sha256.clone(),
                 blake3: digests.blake3.clone(),
@@ -558,13 +646,49 @@ impl Store {
     }
 
     /// Move a corrupted object (and its record) to `quarantine/`.
-    pub fn quarantine(&self, hex: &str) -> Result<PathBuf, StoreError> {
-        let src = self.object_path(hex);
-        let dest = self.base.join("quarantine").join(hex);
+    pub fn quarantine(&self, id: &ObjectId) -> Result<PathBuf, StoreError> {
+        let src = self.object_path(id);
+        let dest = self.base.join("quarantine").join(id.hex());
         fs::rename(&src, &dest).map_err(io_err("cannot quarantine", &src))?;
-        let _ = fs::remove_file(self.record_path(hex));
+        let _ = fs::remove_file(self.record_path(id));
         Ok(dest)
     }
+}
+
+/// What a listing of `objects/` or `records/` found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The objects (or the objects with a record), sorted.
+    pub entries: Vec<ObjectId>,
+    /// Files the store did not write there: names that are not a SHA-256 in lower-case hex (or
+    /// not UTF-8), or that sit in the wrong fan-out directory. Reported by `store verify`,
+    /// never opened as objects.
+    pub strays: Vec<PathBuf>,
+}
+
+/// The algorithms to compute besides SHA-256 to prove `also`.
+fn extra_algorithms(also: &[Digest]) -> Vec<HashAlgorithm> {
+    also.iter()
+        .map(Digest::algorithm)
+        .filter(|a| *a != HashAlgorithm::Sha256)
+        .collect()
+}
+
+/// The bytes must hash to the object's name and to every digest the caller named it by.
+fn check_digests(id: &ObjectId, d: &Digests, also: &[Digest]) -> Result<(), StoreError> {
+    if d.object_id() != *id {
+        return Err(StoreError::Corrupt {
+            object: id.hex(),
+            actual: d.sha256.clone(),
+        });
+    }
+    if let Some(other) = also.iter().find(|a| !d.matches(a)) {
+        return Err(StoreError::AliasMismatch {
+            object: id.hex(),
+            digest: other.to_string(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -599,14 +723,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, want, d) = hello_store(dir.path());
         assert_eq!(d.sha256, want.hex());
-        assert!(store.has_object(&want.hex()));
-        assert_eq!(fs::read(store.object_path(&want.hex())).unwrap(), b"hello");
-        let rec = store.record(&want.hex()).unwrap();
+        let id = d.object_id();
+        assert!(store.has_object(&id));
+        assert_eq!(fs::read(store.object_path(&id)).unwrap(), b"hello");
+        let rec = store.record(&id).unwrap();
         assert_eq!(rec.size, 5);
         assert!(rec.filenames.contains("a.whl"));
-        assert_eq!(store.list().unwrap(), vec![want.hex()]);
+        assert_eq!(store.list().unwrap().entries, vec![id]);
         assert!(
-            fs::metadata(store.object_path(&want.hex()))
+            fs::metadata(store.object_path(&id))
                 .unwrap()
                 .permissions()
                 .readonly()
@@ -622,7 +747,7 @@ mod tests {
             .ingest(&b"hellO"[..], &[want], &prov(), None, &|_| {})
             .unwrap_err();
         assert!(matches!(err, StoreError::Mismatch { size: 5, .. }), "{err}");
-        assert!(store.list().unwrap().is_empty());
+        assert!(store.list().unwrap().entries.is_empty());
         assert_eq!(fs::read_dir(dir.path().join("v1/tmp")).unwrap().count(), 0);
     }
 
@@ -635,7 +760,7 @@ mod tests {
             .ingest(&b"hello world"[..], &[want], &prov(), Some(5), &|_| {})
             .unwrap_err();
         assert!(matches!(err, StoreError::TooLarge { limit: 5 }));
-        assert!(store.list().unwrap().is_empty());
+        assert!(store.list().unwrap().entries.is_empty());
     }
 
     /// Record updates hold the records lock: sixteen writers adding a name each lose none.
@@ -659,7 +784,7 @@ mod tests {
                 });
             }
         });
-        let rec = store.record(&want.hex()).unwrap();
+        let rec = store.record(&d.object_id()).unwrap();
         assert_eq!(rec.filenames.len(), 17, "{:?}", rec.filenames);
     }
 
@@ -677,27 +802,84 @@ mod tests {
                 &|_| {},
             )
             .unwrap();
+        let id = ObjectId::from_digest(&want).unwrap();
         let dest = dir.path().join("a.whl");
-        store.checkout(&want.hex(), &dest).unwrap();
+        store.checkout(&id, &[], &dest).unwrap();
         use std::os::unix::fs::MetadataExt;
         assert_ne!(
             fs::metadata(&dest).unwrap().ino(),
-            fs::metadata(store.object_path(&want.hex())).unwrap().ino()
+            fs::metadata(store.object_path(&id)).unwrap().ino()
         );
         // A changed object is refused, and nothing is written.
-        let obj = store.object_path(&want.hex());
+        let obj = store.object_path(&id);
         let mut perms = fs::metadata(&obj).unwrap().permissions();
         #[allow(clippy::permissions_set_readonly_false)]
         perms.set_readonly(false);
         fs::set_permissions(&obj, perms).unwrap();
         fs::write(&obj, b"hellO").unwrap();
         let other = dir.path().join("b.whl");
-        let err = store.checkout(&want.hex(), &other).unwrap_err();
+        let err = store.checkout(&id, &[], &other).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
         assert!(!other.exists());
         let err = store
-            .checkout(&want.hex(), &dir.path().join(".hidden"))
+            .checkout(&id, &[], &dir.path().join(".hidden"))
             .unwrap_err();
         assert!(matches!(err, StoreError::UnsafeName { .. }), "{err}");
+    }
+
+    /// A lock that pins only a SHA-512 reaches the object, named by its SHA-256, through an
+    /// alias; the alias is proven on use.
+    #[test]
+    fn a_sha512_resolves_to_the_object_named_by_its_sha256() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let sha512 = crate::digest::hash_reader(&b"hello"[..], &[HashAlgorithm::Sha512])
+            .unwrap()
+            .extra[0]
+            .clone();
+        let d = store
+            .ingest(
+                &b"hello"[..],
+                std::slice::from_ref(&sha512),
+                &prov(),
+                None,
+                &|_| {},
+            )
+            .unwrap();
+        let id = store.resolve(&sha512).unwrap();
+        assert_eq!(id, d.object_id());
+        assert_eq!(store.list().unwrap().entries, vec![id]);
+        store.confirm(&id, std::slice::from_ref(&sha512)).unwrap();
+        let dest = dir.path().join("a.whl");
+        store
+            .checkout(&id, std::slice::from_ref(&sha512), &dest)
+            .unwrap();
+        // An alias that names another object is caught when the bytes are hashed.
+        let other: Digest = format!("sha512:{}", "ab".repeat(64)).parse().unwrap();
+        let err = store.confirm(&id, &[other]).unwrap_err();
+        assert!(matches!(err, StoreError::AliasMismatch { .. }), "{err}");
+        let weak: Digest = "md5:5d41402abc4b2a76b9719d911017c592".parse().unwrap();
+        assert_eq!(store.resolve(&weak), None);
+    }
+
+    /// File names the store did not write are strays, whatever bytes they hold: never sliced,
+    /// never opened as objects.
+    #[test]
+    fn listing_keeps_strays_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let objects = dir.path().join("v1/objects/sha256");
+        for name in [
+            "ab/aé",
+            "é/x",
+            "2c/2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
+        ] {
+            let p = objects.join(name);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, b"x").unwrap();
+        }
+        let listing = store.list().unwrap();
+        assert!(listing.entries.is_empty());
+        assert_eq!(listing.strays.len(), 3);
     }
 }

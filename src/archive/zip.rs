@@ -288,18 +288,19 @@ pub fn dos_mtime(date: u16, time: u16) -> i64 {
         ((time >> 5) & 0x3f) as i64,
         ((time & 0x1f) * 2) as i64,
     );
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let max_day = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return 0,
-    };
-    if !(1..=max_day).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    // A leap second (60) reads as 58, as the `zip` crate reads it; 62 is invalid.
+    if second > 60 {
         return 0;
     }
-    super::days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second.min(58)
+    crate::date::epoch_of(
+        year as i16,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        second.min(58) as i8,
+    )
+    .unwrap_or(0)
 }
 
 /// Extra fields as (tag, data) pairs; `None` when the bytes do not split into whole fields.

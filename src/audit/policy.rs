@@ -109,8 +109,7 @@ impl Policy {
             }
         })?;
         let date = |s: &Spanned<String>, what: &str| {
-            crate::osv::parse_day(s.get_ref())
-                .ok_or_else(|| at(s.span(), format!("{what} is not a YYYY-MM-DD date")))
+            crate::date::parse_day(s.get_ref()).map_err(|e| at(s.span(), format!("{what} is {e}")))
         };
         let holidays = raw
             .holidays

@@ -12,7 +12,6 @@ use pep440_rs::Version;
 use pep508_rs::{ExtraName, VersionOrUrl};
 
 use crate::check::{Code, Context, Finding, Rule};
-use crate::digest::HashAlgorithm;
 use crate::lockfile::{Lock, LockFormat, LockedPackage, PackageSource};
 use crate::model::PackageName;
 use crate::resolve::{Target, select};
@@ -48,15 +47,19 @@ impl PackageMetadata for StoreMetadata<'_> {
 
     fn requires_dist(&self, pkg: &LockedPackage) -> Option<Result<Vec<String>, String>> {
         // The files of the package that are in the store, with the names they were fetched as.
-        let present: Vec<(String, String)> = pkg
+        let present: Vec<(String, crate::store::ObjectId)> = pkg
             .hashes
             .iter()
-            .filter(|d| d.algorithm() == HashAlgorithm::Sha256)
+            .filter(|d| d.algorithm().is_strong())
             .filter_map(|d| {
-                let rec = self.store.record(&d.hex())?;
+                let id = self.store.resolve(d)?;
+                let rec = self.store.record(&id)?;
                 let name = rec.filenames.iter().next()?.clone();
                 // A changed object says nothing about the locked artifact: not present.
-                self.store.confirm(&d.hex()).ok().map(|_| (name, d.hex()))
+                self.store
+                    .confirm(&id, std::slice::from_ref(d))
+                    .ok()
+                    .map(|_| (name, id))
             })
             .collect();
         let names: Vec<&str> = present.iter().map(|(n, _)| n.as_str()).collect();

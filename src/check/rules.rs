@@ -162,7 +162,7 @@ impl Rule for Sources {
                     Finding::new(
                         Code::UrlRequirement,
                         loc,
-                        format!("`{}` comes from URL `{url}` with no hash", p.display_name),
+                        format!("{} comes from URL `{url}` with no hash", p.subject()),
                     )
                     .hint("add `#sha256=<digest>` to the URL or a `--hash` option"),
                 ),
@@ -170,7 +170,7 @@ impl Rule for Sources {
                     Finding::new(
                         Code::LocalPathRequirement,
                         loc,
-                        format!("`{}` comes from local path `{path}` with no hash", p.display_name),
+                        format!("{} comes from local path `{path}` with no hash", p.subject()),
                     )
                     .hint("publish the package to the index, or pin the built file by hash"),
                 ),
@@ -178,7 +178,7 @@ impl Rule for Sources {
                     Finding::new(
                         Code::EditableRequirement,
                         loc,
-                        format!("`{}` is an editable install of `{path}`", p.display_name),
+                        format!("{} is an editable install of `{path}`", p.subject()),
                     )
                     .hint("install a built, hashed release instead"),
                 ),
@@ -391,8 +391,11 @@ impl Rule for Closure {
             .collect();
         for p in &lock.packages {
             for r in &p.required_by {
+                // `# via <project>`: the lock's own project (or a workspace member) requires it,
+                // an edge from the root (`uv export` writes these).
                 if let RequiredBy::Package(q) = r
                     && !names.contains(q)
+                    && !lock.projects.contains(q)
                 {
                     out.push(
                         Finding::new(
@@ -430,6 +433,21 @@ impl Rule for Closure {
                         .hint("regenerate the lockfile"),
                     );
                 }
+            }
+        }
+        for d in &lock.root_dependencies {
+            if !names.contains(&d.name) {
+                out.push(
+                    Finding::new(
+                        Code::MissingDependency,
+                        Location::file(&lock.path),
+                        format!(
+                            "{} (required by the lock's root: `[manifest]`) is not locked",
+                            d.name
+                        ),
+                    )
+                    .hint("regenerate the lockfile"),
+                );
             }
         }
         for c in &lock.commented_out {
@@ -470,9 +488,12 @@ impl Rule for Orphans {
             LockFormat::Pylock => {}
             LockFormat::UvLock | LockFormat::CargoLock => {
                 let rev = reverse_edges(lock);
+                let from_root: HashSet<&PackageName> =
+                    lock.root_dependencies.iter().map(|d| &d.name).collect();
                 for p in &lock.packages {
                     if matches!(p.source, PackageSource::Workspace { .. })
                         || rev.contains_key(&p.name)
+                        || from_root.contains(&p.name)
                     {
                         continue;
                     }

@@ -78,15 +78,9 @@ pub enum DbCommand {
 /// Today in days since 1970-01-01 (UTC), or the `--now` date.
 fn today(now: Option<&str>) -> anyhow::Result<i64> {
     match now {
-        Some(s) => crate::osv::parse_day(s)
-            .ok_or_else(|| anyhow::anyhow!("--now {s:?} is not a YYYY-MM-DD date")),
-        None => {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            Ok(secs.div_euclid(86_400))
-        }
+        Some(s) => crate::date::parse_day(s)
+            .map_err(|e| anyhow::anyhow!("`--now {}` is {e}", crate::digest::truncate(s, 40))),
+        None => Ok(crate::date::today()),
     }
 }
 
@@ -358,7 +352,7 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let rendered = if printer.json {
         let document = serde_json::json!({
             "schema": crate::audit::REPORT_SCHEMA,
-            "now": crate::osv::format_date(now),
+            "now": crate::date::format_day(now),
             "packages": subjects.len(),
             "database": {
                 "records": db.records_read,
@@ -455,7 +449,7 @@ fn render_text(findings: &[Finding], s: &Summary, now: i64, packages: usize) -> 
     let _ = writeln!(
         out,
         "repro audit, {}: {} packages; {} findings ({} failing), {} warnings",
-        crate::osv::format_date(now),
+        crate::date::format_day(now),
         packages,
         s.findings,
         s.failing,

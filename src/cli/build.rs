@@ -82,7 +82,14 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             "`repro build` needs `--target` (e.g. lambda-python3.12-x86_64): a build is for one target"
         );
     };
-    let Some(epoch) = crate::pack::source_date_epoch(args.source_date_epoch, &build_dir) else {
+    let epoch = match crate::pack::source_date_epoch(args.source_date_epoch, &build_dir) {
+        Ok(e) => e,
+        Err(e) => {
+            printer.error(&e, None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let Some(epoch) = epoch else {
         printer.error(
             "no SOURCE_DATE_EPOCH: pass --source-date-epoch, set SOURCE_DATE_EPOCH, or build in a git checkout",
             Some("`export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)` gives both machines the same value"),
@@ -129,7 +136,13 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         });
     }
     // 2. Export the wheelhouse (copies proven by their SHA-256).
-    let jobs: Vec<&crate::fetch::Job> = report.artifacts.iter().map(|(job, _)| job).collect();
+    // Probed files the lock does not allow were never admitted: not part of the wheelhouse.
+    let jobs: Vec<&crate::fetch::Job> = report
+        .artifacts
+        .iter()
+        .filter(|(_, o)| !matches!(o, Outcome::NotLocked { .. }))
+        .map(|(job, _)| job)
+        .collect();
     let resolved = match crate::build::export_wheelhouse(&store, &jobs, &args.wheelhouse) {
         Ok(r) => r,
         Err(e @ BuildError::Store(StoreError::Corrupt { .. })) => {
@@ -262,8 +275,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 )
                 .hex()[..16]
             ),
-            started_on: crate::sbom::cyclonedx::rfc3339(started_at as i64),
-            finished_on: crate::sbom::cyclonedx::rfc3339(finished as i64),
+            started_on: crate::date::rfc3339(started_at as i64),
+            finished_on: crate::date::rfc3339(finished as i64),
             manifest_sha256: Some(manifest_sha256),
             manifest_name: args
                 .out

@@ -185,7 +185,7 @@ fn attest(args: &DiffArgs, path: &std::path::Path, report: &DiffReport) -> Resul
             .map(|n| format!("{} ({}): {}", n.location, n.kind, n.summary))
             .collect::<Vec<_>>(),
         &args.verifier_id,
-        &crate::sbom::cyclonedx::rfc3339(now),
+        &crate::date::rfc3339(now),
     );
     let bytes = serde_json::to_vec_pretty(&statement).expect("serializes");
     crate::fsio::write_atomic_beside(path, &bytes).map_err(|e| e.to_string())

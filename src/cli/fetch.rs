@@ -235,14 +235,20 @@ fn render_summary(report: &FetchReport, elapsed: Duration) -> String {
     let mismatched =
         report.count(|o| matches!(o, Outcome::Mismatch { .. } | Outcome::Corrupt { .. }));
     let failed = report.count(|o| matches!(o, Outcome::Failed { .. })) + report.plan_errors.len();
+    let not_locked = report.count(|o| matches!(o, Outcome::NotLocked { .. }));
     let _ = writeln!(
         out,
-        "{} artifact{} ({}): {downloaded} downloaded ({}), {local} from --find-links, {present} already in the store, {mismatched} hash mismatch{}, {failed} failed; {} index request{} in {:.2} s",
+        "{} artifact{} ({}): {downloaded} downloaded ({}), {local} from --find-links, {present} already in the store, {mismatched} hash mismatch{}, {failed} failed{}; {} index request{} in {:.2} s",
         report.artifacts.len(),
         if report.artifacts.len() == 1 { "" } else { "s" },
         report.selector,
         human_bytes(report.downloaded_bytes()),
         if mismatched == 1 { "" } else { "es" },
+        if not_locked > 0 {
+            format!(", {not_locked} probed and not locked")
+        } else {
+            String::new()
+        },
         report.index_requests,
         if report.index_requests == 1 { "" } else { "s" },
         elapsed.as_secs_f64()

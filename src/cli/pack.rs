@@ -22,7 +22,14 @@ pub struct PackArgs {
 
 /// Run `repro pack`.
 pub fn run(args: PackArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let Some(epoch) = source_date_epoch(args.source_date_epoch, &args.dir) else {
+    let epoch = match source_date_epoch(args.source_date_epoch, &args.dir) {
+        Ok(e) => e,
+        Err(e) => {
+            printer.error(&e, None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let Some(epoch) = epoch else {
         printer.error(
             "no SOURCE_DATE_EPOCH: set it, pass --source-date-epoch, or pack inside a git checkout",
             Some("`export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)` gives every machine the same value"),

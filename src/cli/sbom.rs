@@ -83,7 +83,14 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     };
     let here = std::env::current_dir()?;
-    let Some(epoch) = crate::pack::source_date_epoch(args.source_date_epoch, &here) else {
+    let epoch = match crate::pack::source_date_epoch(args.source_date_epoch, &here) {
+        Ok(e) => e,
+        Err(e) => {
+            printer.error(&e, None);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let Some(epoch) = epoch else {
         printer.error(
             "no SOURCE_DATE_EPOCH: pass --source-date-epoch, set SOURCE_DATE_EPOCH, or run in a git checkout",
             Some("the SBOM's timestamp must be the same on every machine"),

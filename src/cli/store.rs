@@ -65,7 +65,8 @@ fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
     let store = args.store.open()?;
     let started = Instant::now();
     let progress = Progress::new(printer, "verify");
-    progress.set_len(store.list()?.len() as u64);
+    let listing = store.list()?;
+    progress.set_len((listing.entries.len() + listing.strays.len()) as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;
@@ -223,8 +224,11 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
         }
         let dest = args.dir.join(&job.filename);
         if dest.exists() {
-            let same = crate::digest::hash_reader(crate::fsio::open_regular(&dest)?, &[])?.sha256
-                == job.expected.hex();
+            let same = crate::digest::hash_reader(
+                crate::fsio::open_regular(&dest)?,
+                &[job.expected.algorithm()],
+            )?
+            .matches(&job.expected);
             if same {
                 exported += 1;
                 continue;
@@ -239,7 +243,19 @@ fn run_export(args: ExportArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
             continue;
         }
         // A copy whose SHA-256 is proven on the way: a changed store object is refused (exit 1).
-        match store.checkout(&job.expected.hex(), &dest) {
+        let Some(id) = store.resolve(&job.expected) else {
+            problems += 1;
+            let _ = writeln!(
+                out,
+                "{}: {}=={}: `{}` is not in the store; run `repro fetch` first",
+                printer.paint(Style::Error, "error"),
+                job.package,
+                job.version,
+                job.filename
+            );
+            continue;
+        };
+        match store.checkout(&id, std::slice::from_ref(&job.expected), &dest) {
             Ok(_) => exported += 1,
             Err(e @ crate::store::StoreError::Corrupt { .. }) => {
                 corrupt += 1;

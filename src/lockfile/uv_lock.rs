@@ -2,8 +2,10 @@
 //!
 //! Supported: lock `version` 1 (any `revision`); sources `registry`, `git`, `url`, `path`,
 //! `directory`, `editable` and `virtual` (the last two are the project's own workspace members);
-//! `dependencies`, `optional-dependencies` and `dev-dependencies` as edges. Unknown keys are
-//! ignored, as uv itself adds keys between revisions.
+//! `dependencies`, `optional-dependencies` and `dev-dependencies` (also spelled
+//! `dependency-groups`) as edges; the root's own requirements in `[manifest] requirements` and
+//! `[manifest.dependency-groups]` (the lock of a script, or of a workspace with no root project)
+//! as edges from the root. Unknown keys are ignored, as uv itself adds keys between revisions.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,7 +24,26 @@ use crate::model::{Ecosystem, LineIndex, Location, PackageName};
 struct RawLock {
     version: Option<i64>,
     #[serde(default)]
+    manifest: RawManifest,
+    #[serde(default)]
     package: Vec<Spanned<RawPackage>>,
+}
+
+/// `[manifest]`: what the workspace root asks for outside any package.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawManifest {
+    #[serde(default)]
+    requirements: Vec<RawRequirement>,
+    #[serde(default)]
+    dependency_groups: BTreeMap<String, Vec<RawRequirement>>,
+}
+
+/// A requirement of the manifest (`{ name = "six", specifier = "==1.17.0" }`).
+#[derive(Deserialize)]
+struct RawRequirement {
+    name: String,
+    marker: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -35,7 +56,7 @@ struct RawPackage {
     dependencies: Vec<RawDependency>,
     #[serde(default)]
     optional_dependencies: BTreeMap<String, Vec<RawDependency>>,
-    #[serde(default)]
+    #[serde(default, alias = "dependency-groups")]
     dev_dependencies: BTreeMap<String, Vec<RawDependency>>,
     sdist: Option<RawArtifact>,
     #[serde(default)]
@@ -199,13 +220,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
             required_by: Vec::new(),
         });
     }
-    Ok(Lock::structured(
-        path,
-        LockFormat::UvLock,
-        text,
-        packages,
-        true,
-    ))
+    let mut lock = Lock::structured(path, LockFormat::UvLock, text, packages, true);
+    lock.root_dependencies = raw
+        .manifest
+        .requirements
+        .iter()
+        .chain(raw.manifest.dependency_groups.values().flatten())
+        .map(|r| Dependency {
+            name: PackageName::new(Ecosystem::Pypi, &r.name),
+            version: None,
+            marker: r.marker.clone(),
+        })
+        .collect();
+    Ok(lock)
 }
 
 #[cfg(test)]
@@ -248,6 +275,37 @@ wheels = [
             lock.packages[1].artifacts[1].filename.as_deref(),
             Some("idna-3.10-py3-none-any.whl")
         );
+    }
+
+    /// `[manifest]` requirements and groups are the root's edges; `[package.dependency-groups]`
+    /// is read as `dev-dependencies`.
+    #[test]
+    fn reads_the_manifest_and_dependency_groups() {
+        let text = r#"version = 1
+revision = 3
+
+[manifest]
+requirements = [{ name = "six", specifier = "==1.17.0" }]
+
+[manifest.dependency-groups]
+lint = [{ name = "Ini_Config", marker = "python_version >= '3.9'" }]
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+
+[package.dependency-groups]
+dev = [{ name = "idna" }]
+"#;
+        let lock = parse(Path::new("uv.lock"), text).unwrap();
+        let roots: Vec<&str> = lock
+            .root_dependencies
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(roots, ["six", "ini-config"]);
+        assert_eq!(lock.packages[0].dependencies[0].name.as_str(), "idna");
     }
 
     #[test]

@@ -203,18 +203,6 @@ fn alg(a: HashAlgorithm) -> Option<&'static str> {
     }
 }
 
-/// RFC 3339 UTC for seconds since the Unix epoch.
-pub fn rfc3339(epoch: i64) -> String {
-    let (y, m, d) = crate::archive::civil_from_days(epoch.div_euclid(86_400));
-    let s = epoch.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
-}
-
 /// Render `bom` as a CycloneDX document of `spec`.
 pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
     let mut components = Vec::new();
@@ -299,7 +287,7 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
         serial_number: Some(format!("urn:uuid:{uuid}")),
         version: 1,
         metadata: Some(Metadata {
-            timestamp: Some(rfc3339(bom.timestamp)),
+            timestamp: Some(crate::date::rfc3339(bom.timestamp)),
             tools: Some(Tools {
                 components: vec![Component::application(
                     None,
@@ -315,16 +303,5 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
         }),
         components,
         dependencies,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }

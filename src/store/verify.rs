@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::archive::{self, ArchiveFormat, WalkLimits};
 use crate::digest::hash_reader;
-use crate::store::Store;
+use crate::store::{ObjectId, Store};
 
 /// Version of the JSON document `repro store verify --json` prints.
 pub const REPORT_SCHEMA: &str = "repro.store-verify/v1";
@@ -29,7 +29,8 @@ pub enum ProblemKind {
         /// Size now.
         size: u64,
     },
-    /// The file name is not a SHA-256.
+    /// A file the store did not write under `objects/` or `records/`: its name is not a
+    /// SHA-256 in lower-case hex (or not UTF-8), or it sits in the wrong fan-out directory.
     BadName,
     /// The bytes match the name, but not the record (size or BLAKE3).
     RecordMismatch {
@@ -111,17 +112,14 @@ pub struct VerifyOptions {
     pub limits: Option<WalkLimits>,
 }
 
-fn is_sha256_name(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// Verify every object of `store` on the current rayon pool. `progress` hears each object.
 pub fn verify(
     store: &Store,
     options: VerifyOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<VerifyReport, crate::store::StoreError> {
-    let objects = store.list()?;
+    let listing = store.list()?;
+    let objects = &listing.entries;
     let bytes = AtomicU64::new(0);
     let archives = AtomicU64::new(0);
     let members = AtomicU64::new(0);
@@ -146,9 +144,7 @@ pub fn verify(
             let quarantined = if options.repair
                 && matches!(
                     problem,
-                    ProblemKind::Corrupt { .. }
-                        | ProblemKind::BadName
-                        | ProblemKind::Archive { .. }
+                    ProblemKind::Corrupt { .. } | ProblemKind::Archive { .. }
                 ) {
                 store.quarantine(name).ok().map(|p| p.display().to_string())
             } else {
@@ -160,7 +156,7 @@ pub fn verify(
                 None
             };
             Some(Problem {
-                object: name.clone(),
+                object: name.hex(),
                 filenames: record
                     .map(|r| r.filenames.into_iter().collect())
                     .unwrap_or_default(),
@@ -171,29 +167,54 @@ pub fn verify(
         })
         .collect();
     // Records of objects that are not there.
-    let present: std::collections::HashSet<&str> = objects.iter().map(String::as_str).collect();
-    for hex in store.list_records()? {
-        if present.contains(hex.as_str()) {
+    let present: std::collections::HashSet<&ObjectId> = objects.iter().collect();
+    let records = store.list_records()?;
+    for id in &records.entries {
+        if present.contains(id) {
             continue;
         }
-        let repaired = (options.repair && store.remove_record(&hex).is_ok())
+        let filenames = store
+            .record(id)
+            .map(|r| r.filenames.into_iter().collect())
+            .unwrap_or_default();
+        let repaired = (options.repair && store.remove_record(id).is_ok())
             .then(|| "record removed".to_string());
         problems.push(Problem {
-            filenames: store
-                .record(&hex)
-                .map(|r| r.filenames.into_iter().collect())
-                .unwrap_or_default(),
-            object: hex,
+            filenames,
+            object: id.hex(),
             problem: ProblemKind::OrphanRecord,
             quarantined: None,
             repaired,
+        });
+    }
+    // Files the store did not write: named by their path under the store, never opened.
+    for stray in listing.strays.iter().chain(&records.strays) {
+        progress(1);
+        let quarantined = if options.repair {
+            store
+                .quarantine_stray(stray)
+                .ok()
+                .map(|p| p.display().to_string())
+        } else {
+            None
+        };
+        problems.push(Problem {
+            object: stray
+                .strip_prefix(store.root())
+                .unwrap_or(stray)
+                .to_string_lossy()
+                .into_owned(),
+            filenames: Vec::new(),
+            problem: ProblemKind::BadName,
+            quarantined,
+            repaired: None,
         });
     }
     problems.sort_by(|a, b| a.object.cmp(&b.object));
     Ok(VerifyReport {
         schema: REPORT_SCHEMA,
         deep: options.deep,
-        objects: objects.len(),
+        objects: objects.len() + listing.strays.len(),
         bytes: bytes.into_inner(),
         archives: archives.into_inner() as usize,
         members: members.into_inner() as usize,
@@ -204,13 +225,13 @@ pub fn verify(
 
 /// Mend an object's record under `--repair`: a missing one is rebuilt from the object (its file
 /// names come back with the next `fetch`), an unreadable one is set aside first.
-fn repair_record(store: &Store, name: &str, problem: &ProblemKind) -> Option<String> {
+fn repair_record(store: &Store, name: &ObjectId, problem: &ProblemKind) -> Option<String> {
     let set_aside = match problem {
         ProblemKind::MissingRecord => None,
         ProblemKind::BadRecord { .. } => Some(store.quarantine_record(name).ok()?),
         _ => return None,
     };
-    let d = store.confirm(name).ok()?;
+    let d = store.confirm(name, &[]).ok()?;
     store
         .note(
             &d,
@@ -229,7 +250,7 @@ fn repair_record(store: &Store, name: &str, problem: &ProblemKind) -> Option<Str
 #[allow(clippy::too_many_arguments)]
 fn check_one(
     store: &Store,
-    name: &str,
+    name: &ObjectId,
     deep: bool,
     limits: &WalkLimits,
     bytes: &AtomicU64,
@@ -237,9 +258,6 @@ fn check_one(
     members: &AtomicU64,
     member_bytes: &AtomicU64,
 ) -> Result<(), ProblemKind> {
-    if !is_sha256_name(name) {
-        return Err(ProblemKind::BadName);
-    }
     let path = store.object_path(name);
     let file = File::open(&path).map_err(|e| ProblemKind::Unreadable {
         detail: e.to_string(),
@@ -248,7 +266,7 @@ fn check_one(
         detail: e.to_string(),
     })?;
     bytes.fetch_add(d.size, Ordering::Relaxed);
-    if d.sha256 != name {
+    if d.object_id() != *name {
         return Err(ProblemKind::Corrupt {
             actual: d.sha256,
             size: d.size,
@@ -296,7 +314,7 @@ fn check_one(
 /// archive rule, and keep its member index in its record.
 fn deep_check(
     store: &Store,
-    name: &str,
+    name: &ObjectId,
     record: Option<&crate::store::ObjectRecord>,
     limits: &WalkLimits,
     archives: &AtomicU64,
@@ -342,7 +360,9 @@ fn deep_check(
     }
     let walked = archive::walk(&path, limits).map_err(|e| ProblemKind::Archive {
         rule: e.rule(),
-        detail: e.to_string().replace(&path.display().to_string(), name),
+        detail: e
+            .to_string()
+            .replace(&path.display().to_string(), &name.hex()),
     })?;
     archives.fetch_add(1, Ordering::Relaxed);
     members.fetch_add(walked.len() as u64, Ordering::Relaxed);

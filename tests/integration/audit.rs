@@ -433,10 +433,33 @@ fn sla_business_days_holidays_policy_clock_and_overdue() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("policy.toml:1: a `holidays` entry is not a YYYY-MM-DD date")
-            && !err.contains("Christmas"),
+        err.contains(
+            "policy.toml:1: a `holidays` entry is not a calendar date in the form YYYY-MM-DD"
+        ) && !err.contains("Christmas"),
         "{err}"
     );
+    // A date the calendar does not have is an error, not the next month's day.
+    std::fs::write(&policy, "holidays = [\"2026-02-30\"]\n").unwrap();
+    let out = c.run(&["--now", "2026-12-03", "--policy", p]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--now 2026-02-31` used to be read as 2026-03-03: a date the calendar does not have is an
+/// error (exit 2), and nothing is scanned.
+#[test]
+fn an_impossible_now_is_an_error() {
+    let c = Case::new();
+    for bad in ["2026-02-31", "2026-13-01", "2026-2-1", "tomorrow"] {
+        let out = c.run(&["--now", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "`--now {bad}` is not a calendar date in the form YYYY-MM-DD"
+            )),
+            "{err}"
+        );
+    }
 }
 
 /// Findings for a medium advisory: next regular release, no date.

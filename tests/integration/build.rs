@@ -239,3 +239,54 @@ fn vary_exposes_a_build_that_depends_on_umask_time_zone_and_path() {
     );
     assert!(text.starts_with("reproducible under variation"), "{text}");
 }
+
+/// A lock hashed only with SHA-512 builds: the wheelhouse holds the locked wheels (copies
+/// proven by their SHA-512), and the manifest names each by its SHA-256.
+#[test]
+fn a_sha512_only_lock_builds() {
+    use sha2::Digest as _;
+    let (_server, index, files) = two_wheel_mirror();
+    let dir = tempfile::tempdir().unwrap();
+    let fdir = dir.path().join("functions/hello");
+    std::fs::create_dir_all(&fdir).unwrap();
+    let h = |i: usize| hex::encode(sha2::Sha512::digest(&files[i].1));
+    std::fs::write(
+        fdir.join("requirements.txt"),
+        format!(
+            "alpha==1.0 --hash=sha512:{}\nbeta==2.0 --hash=sha512:{}\n",
+            h(0),
+            h(1)
+        ),
+    )
+    .unwrap();
+    let out = repro()
+        .args([
+            "build",
+            "functions",
+            "--target",
+            "lambda-python3.12-x86_64",
+            "--source-date-epoch",
+            "1700000000",
+            "--output",
+            "dist",
+            "--store",
+        ])
+        .arg(dir.path().join("store"))
+        .args(["--index-url", &index, "--", "sh", "-c"])
+        .arg("mkdir -p dist && ls \"$PIP_FIND_LINKS\" > dist/wheels.txt")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dist/wheels.txt")).unwrap(),
+        "alpha-1.0-py3-none-any.whl\nbeta-2.0-py3-none-any.whl\n"
+    );
+    let manifest = std::fs::read_to_string(dir.path().join("repro-manifest.json")).unwrap();
+    assert!(manifest.contains(&sha256_hex(&files[0].1)), "{manifest}");
+}

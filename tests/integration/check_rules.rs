@@ -153,7 +153,7 @@ rule_test!(
         code: "editable-requirement",
         severity: "error",
         location: "corpora/requirements-txt/nonhermetic/editable-requirement/requirements.txt:2",
-        message: "`tool` is an editable install of `./vendor/tool`",
+        message: "the project at `./vendor/tool` is an editable install of `./vendor/tool`",
     }
 );
 

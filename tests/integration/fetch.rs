@@ -629,3 +629,152 @@ fn not_found_is_reported_once_without_retries() {
     );
     assert_eq!(m.server.hits("/files/alpha-1.0.tar.gz"), 1);
 }
+
+/// SHA-512 of `bytes`, hex.
+fn sha512_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha512::digest(bytes))
+}
+
+/// A lock hashed only with SHA-512 (pip takes `--hash=sha512:`) fetches, exports and verifies:
+/// the index publishes SHA-256 only, so the pinned version's files are probed and each is
+/// admitted only if its SHA-512 is one the lock allows; the store names objects by SHA-256.
+#[test]
+fn a_sha512_only_lock_fetches_by_probing_and_exports() {
+    let m = Mirror::new();
+    let h = |i: usize| sha512_hex(&m.files[i].1);
+    std::fs::write(
+        m.lock(),
+        format!(
+            "alpha==1.0 --hash=sha512:{}\nbeta==2.0 \\\n    --hash=sha512:{} \\\n    --hash=sha512:{}\n",
+            h(0),
+            h(2),
+            h(3)
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = m.fetch(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("4 artifacts (all): 3 downloaded") && out.contains("1 probed and not locked"),
+        "{out}"
+    );
+    let mut expected = vec![m.sha(0), m.sha(2), m.sha(3)];
+    expected.sort();
+    assert_eq!(m.objects(), expected, "objects are named by their SHA-256");
+    // Warm: every digest resolves through the store; no index request.
+    let before = m.server.total_hits();
+    let (code, out, _) = m.fetch(&["--offline"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 already in the store"), "{out}");
+    assert_eq!(m.server.total_hits(), before);
+    // Export for a target, proving each copy by its SHA-512 on the way.
+    let house = m.dir.path().join("wheelhouse");
+    let (code, out) = store_cmd(
+        &m.store(),
+        &[
+            "export",
+            house.to_str().unwrap(),
+            m.lock().to_str().unwrap(),
+            "--target",
+            "lambda-python3.12-x86_64",
+            "--offline",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let mut names: Vec<String> = std::fs::read_dir(&house)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "alpha-1.0-py3-none-any.whl",
+            "beta-2.0-cp312-cp312-manylinux_2_17_x86_64.whl"
+        ]
+    );
+    let (code, out) = store_cmd(&m.store(), &["verify", "--deep"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// For a target, only the file an installer picks is probed.
+#[test]
+fn a_sha512_only_lock_for_a_target_downloads_one_file_per_package() {
+    let m = Mirror::new();
+    let h = |i: usize| sha512_hex(&m.files[i].1);
+    std::fs::write(
+        m.lock(),
+        format!(
+            "alpha==1.0 --hash=sha512:{} --hash=sha512:{}\nbeta==2.0 --hash=sha512:{} --hash=sha512:{}\n",
+            h(0),
+            h(1),
+            h(2),
+            h(3)
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 artifacts"), "{out}");
+    let mut expected = vec![m.sha(0), m.sha(2)];
+    expected.sort();
+    assert_eq!(m.objects(), expected);
+}
+
+/// A SHA-512 that no file of the version has is reported, and nothing is admitted.
+#[test]
+fn a_sha512_no_file_has_is_an_error() {
+    let m = Mirror::new();
+    std::fs::write(
+        m.lock(),
+        format!("alpha==1.0 --hash=sha512:{}\n", "ab".repeat(64)),
+    )
+    .unwrap();
+    let (code, out, err) = m.fetch(&[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("no file of this version on the index has a digest the lock allows"),
+        "{err}"
+    );
+    assert!(m.objects().is_empty());
+}
+
+/// A pylock.toml artifact pinned by SHA-512 only: fetched from its URL, admitted by its
+/// SHA-512, named by its SHA-256, and found again by a warm run without a request.
+#[test]
+fn a_pylock_artifact_pinned_by_sha512_is_fetched_and_found_again() {
+    let m = Mirror::new();
+    let lock = m.dir.path().join("pylock.toml");
+    std::fs::write(
+        &lock,
+        format!(
+            "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n[[packages]]\nname = \"alpha\"\nversion = \"1.0\"\n\n[[packages.wheels]]\nname = \"alpha-1.0-py3-none-any.whl\"\nurl = \"{}/files/alpha-1.0-py3-none-any.whl\"\nhashes = {{ sha512 = \"{}\" }}\n",
+            m.server.url,
+            sha512_hex(&m.files[0].1)
+        ),
+    )
+    .unwrap();
+    let fetch = || {
+        let out = repro()
+            .arg("fetch")
+            .arg("--store")
+            .arg(m.store())
+            .arg(&lock)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = fetch();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 downloaded"), "{out}");
+    assert_eq!(m.objects(), vec![m.sha(0)]);
+    let before = m.server.total_hits();
+    let (code, out) = fetch();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 already in the store"), "{out}");
+    assert_eq!(m.server.total_hits(), before);
+}

@@ -156,17 +156,17 @@ fn oversized_file_is_refused_before_reading_it_all() {
     );
 }
 
+/// A file named explicitly is read as a requirements file whatever its name (pip and uv read
+/// `-r notes.md`); one that is not fails at its line, quoting nothing of it.
 #[test]
-fn unknown_file_given_explicitly_is_an_error() {
+fn unknown_file_given_explicitly_fails_to_parse_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.md");
     std::fs::write(&path, "hello world\n").unwrap();
     let (code, text) = check(path.to_str().unwrap());
     assert_eq!(code, 2);
-    assert!(
-        text.contains("is not a lockfile `repro` recognises"),
-        "{text}"
-    );
+    assert!(text.contains("notes.md:1: invalid requirement"), "{text}");
+    assert!(!text.contains("hello"), "{text}");
 }
 
 #[test]

@@ -209,9 +209,11 @@ fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
         buf.into_inner()
     };
     let mit = wheel("mitpkg", "License-Expression: MIT");
+    // A classifier that leaves the version open stays a name (the GPLv3 one maps to
+    // GPL-3.0-only: see `metadata::classifiers`).
     let gpl = wheel(
         "gplpkg",
-        "Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)",
+        "Classifier: License :: OSI Approved :: BSD License",
     );
     let krate = tar_gz(&[(
         "dual-1.0.0/Cargo.toml",
@@ -273,7 +275,7 @@ fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
     );
     assert_eq!(
         lic("pkg:pypi/gplpkg@1.0"),
-        serde_json::json!([{"license": {"name": "GNU General Public License v3 (GPLv3)"}}])
+        serde_json::json!([{"license": {"name": "BSD License"}}])
     );
     assert_eq!(
         lic("pkg:cargo/dual@1.0.0"),
@@ -297,9 +299,7 @@ fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
     let text = String::from_utf8_lossy(&report.stdout);
     assert_eq!(report.status.code(), Some(1), "{text}");
     assert!(
-        text.contains(
-            "pkg:pypi/gplpkg@1.0: `GNU General Public License v3 (GPLv3)` is not an SPDX expression"
-        ),
+        text.contains("pkg:pypi/gplpkg@1.0: `BSD License` is not an SPDX expression"),
         "{text}"
     );
     assert!(
@@ -554,5 +554,118 @@ fn wheel_metadata_adds_edges_the_lock_does_not_record() {
     assert_eq!(
         edges(&["--store", store.to_str().unwrap(), "uv.lock"]),
         vec!["pkg:pypi/beta@2.0"]
+    );
+}
+
+/// A `SOURCE_DATE_EPOCH` that is not a whole number of seconds in the calendar's range is an
+/// error, not silently replaced by the last commit's time.
+#[test]
+fn an_unusable_source_date_epoch_is_an_error() {
+    for bad in ["yesterday", "1.5", "99999999999999"] {
+        let out = repro()
+            .env("SOURCE_DATE_EPOCH", bad)
+            .args([
+                "sbom",
+                "--name",
+                "x",
+                "--version",
+                "1",
+                "corpora/requirements-txt/valid/uv-compiled",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("`SOURCE_DATE_EPOCH` is not a whole number of seconds"),
+            "{err}"
+        );
+    }
+}
+
+/// Unidecode declares `License: GPL` and the classifier `GPLv2+`: its SBOM licence is
+/// `GPL-2.0-or-later` (it was reported as `GPL-2.0-only`); the classifier table maps the
+/// GPLv3 classifier to `GPL-3.0-only`.
+#[test]
+fn a_gpl_or_later_classifier_is_gpl_or_later_in_the_sbom() {
+    use crate::support::sha256_hex;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = |name: &str, headers: &str| {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut buf);
+        w.start_file(
+            format!("{name}-1.0.dist-info/METADATA"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{headers}\n").as_bytes(),
+        )
+        .unwrap();
+        w.finish().unwrap();
+        buf.into_inner()
+    };
+    let wheels = [
+        (
+            "unidecode",
+            wheel(
+                "unidecode",
+                "License: GPL\nClassifier: License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+            ),
+        ),
+        (
+            "gplthree",
+            wheel(
+                "gplthree",
+                "Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)",
+            ),
+        ),
+    ];
+    let folder = dir.path().join("files");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, bytes) in &wheels {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    let store = dir.path().join("store");
+    let uv_lock: String = wheels
+        .iter()
+        .map(|(name, bytes)| {
+            format!(
+                "[[package]]\nname = \"{name}\"\nversion = \"1.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [{{ url = \"https://x/{name}-1.0-py3-none-any.whl\", hash = \"sha256:{}\" }}]\n\n",
+                sha256_hex(bytes)
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        format!("version = 1\nrequires-python = \">=3.9\"\n\n{uv_lock}"),
+    )
+    .unwrap();
+    let fetch = repro()
+        .args(["fetch", "--offline", "--find-links"])
+        .arg(&folder)
+        .arg("--store")
+        .arg(&store)
+        .arg(dir.path().join("uv.lock"))
+        .output()
+        .unwrap();
+    assert!(
+        fetch.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&fetch.stdout),
+        String::from_utf8_lossy(&fetch.stderr)
+    );
+    let (code, doc, err) = sbom(dir.path(), &["--store", store.to_str().unwrap(), "uv.lock"]);
+    assert_eq!(code, 0, "{err}");
+    let comps = doc["components"].as_array().unwrap();
+    let lic = |purl: &str| comps.iter().find(|c| c["purl"] == purl).unwrap()["licenses"].clone();
+    assert_eq!(
+        lic("pkg:pypi/unidecode@1.0"),
+        serde_json::json!([{"expression": "GPL-2.0-or-later"}])
+    );
+    assert_eq!(
+        lic("pkg:pypi/gplthree@1.0"),
+        serde_json::json!([{"expression": "GPL-3.0-only"}])
     );
 }

@@ -344,3 +344,36 @@ fn lock_file_names_never_reach_the_file_system_unchecked() {
         assert!(!p.exists(), "{} was written", p.display());
     }
 }
+
+/// A file the store did not write, whatever its name (non-ASCII, not a digest, in the wrong
+/// fan-out directory, not UTF-8), is reported as `bad-name` and set aside by `--repair`; it is
+/// never sliced into a path or opened as an object. (`store verify` used to panic slicing `aé`.)
+#[test]
+fn stray_files_with_any_name_are_reported_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Setup::new();
+    let objects = s.store().join("v1/objects/sha256");
+    let h = sha256_hex(&s.files[0].1);
+    let strays = [
+        objects.join("ab").join("aé"),
+        objects.join("é").join("x"),
+        objects.join("00").join(&h),
+        objects.join(&h[..2]).join(h.to_uppercase()),
+        objects
+            .join("ff")
+            .join(std::ffi::OsStr::from_bytes(b"\xff\xfe")),
+        s.store().join("v1/records/sha256/ab/aé.json"),
+    ];
+    for p in &strays {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"stray").unwrap();
+    }
+    let (code, report) = s.verify(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(problem_kinds(&report), vec!["bad-name"; strays.len()]);
+    let (code, report) = s.verify(&["--repair"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(strays.iter().all(|p| !p.exists()));
+    let (code, report) = s.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+}
