@@ -767,7 +767,7 @@ mod tests {
     #[test]
     fn concurrent_notes_lose_no_file_name() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, want, d) = hello_store(dir.path());
+        let (store, _, d) = hello_store(dir.path());
         std::thread::scope(|scope| {
             for i in 0..16 {
                 let (store, d) = (&store, &d);
