@@ -8,6 +8,7 @@
 //!     ├── objects/sha256/ab/abcdef…   read-only files named by their SHA-256
 //!     ├── records/sha256/ab/abcdef….json  sidecar: size, BLAKE3, file names, origins, members
 //!     ├── records.lock        held (flock) while a record is read, changed and written back
+//!     ├── provenance/sha256/ab/abcdef….json  PEP 740 provenance of the artifact (see `provenance`)
 //!     ├── tmp/                in-flight downloads (same file system, renamed into objects/)
 //!     └── quarantine/         objects that failed `store verify --repair`
 //! ```
@@ -19,6 +20,7 @@
 //! digest is one the caller allows; a crash or Ctrl-C leaves at most a temp file, never a partial
 //! object. Two writers of the same object race harmlessly: same digest, same bytes, atomic rename.
 
+pub mod provenance;
 pub mod verify;
 
 use std::collections::BTreeSet;
@@ -95,6 +97,17 @@ pub enum StoreError {
     BadRecord {
         /// The object's name.
         object: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// An artifact's provenance entry cannot be read, or does not prove itself.
+    #[error(
+        "the provenance entry `{}` {detail}; remove it, and the next online run fetches it again",
+        path.display()
+    )]
+    BadProvenance {
+        /// The entry.
+        path: PathBuf,
         /// What is wrong.
         detail: String,
     },
