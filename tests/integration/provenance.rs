@@ -636,6 +636,55 @@ fn credentials_in_the_index_url_are_never_written() {
     );
 }
 
+#[test]
+fn the_sbom_records_each_verified_publisher() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, index, lock, store) = setup(dir.path(), &[sdist(), gitlab_dist()]);
+    assert_eq!(code(&provenance(&store, &index, &lock, &[])), 0);
+    let out = repro()
+        .args(["sbom", "--source-date-epoch", "1700000000", "--store"])
+        .arg(&store)
+        .arg(&lock)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(crate::sbom::validate_1_6(&doc), Vec::<String>::new());
+    let component = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "pypi-attestations")
+        .unwrap();
+    assert!(
+        component["properties"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({
+                "name": "repro:provenance-publisher",
+                "value": "GitHub trailofbits/pypi-attestations, workflow release.yml"
+            })),
+        "{component:#}"
+    );
+    assert!(
+        component["externalReferences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["type"] == "vcs"
+                && r["url"] == "https://github.com/trailofbits/pypi-attestations"),
+        "{component:#}"
+    );
+    // Without verified provenance in the store, nothing is claimed.
+    let out = repro()
+        .args(["sbom", "--source-date-epoch", "1700000000", "--store"])
+        .arg(dir.path().join("empty-store"))
+        .arg(&lock)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("repro:provenance-publisher"));
+}
+
 /// The reference verifier's verdicts on the same files (opt-in: `pip install pypi-attestations`,
 /// then `PYPI_ATTESTATIONS=$(which pypi-attestations) cargo test --test integration
 /// pypi_attestations -- --ignored`). Each case is a distribution file, a provenance object and
