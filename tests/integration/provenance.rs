@@ -685,6 +685,61 @@ fn the_sbom_records_each_verified_publisher() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("repro:provenance-publisher"));
 }
 
+/// `repro release` runs the provenance step after fetching: a dependency whose attestation
+/// was not made by the publisher the index names stops the release before the build.
+#[test]
+fn a_release_stops_when_provenance_does_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = sdist();
+    d.provenance = Some(object(
+        github("evil/pypi-attestations"),
+        vec![json_fixture(&format!("{SDIST}.publish.attestation"))],
+    ));
+    let (_server, index, lock, store) = setup(dir.path(), &[d]);
+    repro()
+        .args(["key", "generate", "--out"])
+        .arg(dir.path().join("release"))
+        .env("REPRO_PASSWORD", "pass")
+        .assert()
+        .success();
+    let db = dir.path().join("osv");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(
+        db.join("PYSEC-0.json"),
+        r#"{"id":"PYSEC-0","affected":[{"package":{"ecosystem":"PyPI","name":"unrelated"},"versions":["1.0"]}]}"#,
+    )
+    .unwrap();
+    let out_dir = dir.path().join("release-1.0");
+    let out = repro()
+        .args(["release", "--name", "x", "--version", "1.0"])
+        .args(["--target", "lambda-python3.12-x86_64", "--key"])
+        .arg(dir.path().join("release.key"))
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--db")
+        .arg(&db)
+        .arg("--audit-report")
+        .arg(dir.path().join("audit.txt"))
+        .arg("--store")
+        .arg(&store)
+        .args(["--index-url", &index])
+        .arg(&lock)
+        .args(["--", "true"])
+        .env("REPRO_PASSWORD", "pass")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("release 3/8: provenance"), "{err}");
+    assert!(err.contains("publisher-mismatch"), "{err}");
+    assert!(
+        err.contains("release stopped: a dependency's provenance did not verify"),
+        "{err}"
+    );
+    assert!(!err.contains("release 4/8"), "{err}");
+    assert!(!out_dir.join("repro-manifest.json").exists());
+}
+
 /// The reference verifier's verdicts on the same files (opt-in: `pip install pypi-attestations`,
 /// then `PYPI_ATTESTATIONS=$(which pypi-attestations) cargo test --test integration
 /// pypi_attestations -- --ignored`). Each case is a distribution file, a provenance object and
