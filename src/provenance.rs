@@ -501,6 +501,32 @@ fn dir_candidates(dir: &Path, w: &Wanted) -> Vec<String> {
     out
 }
 
+/// For an artifact the lock names only by digest: the folder's file of the package whose
+/// attestation names `sha`; a file of the package that cannot be read is reported, not skipped.
+fn by_digest(dir: &Path, w: &Wanted, sha: &str) -> Answer {
+    let mut unreadable = None;
+    for name in dir_candidates(dir, w) {
+        match from_dir(dir, &name) {
+            Answer::Object { text, .. } if subject_sha256(&text).as_deref() != Some(sha) => {}
+            found @ Answer::Object { .. } => return found,
+            Answer::Unknown(why) => {
+                unreadable.get_or_insert(why);
+            }
+            Answer::None { .. } => {}
+        }
+    }
+    match unreadable {
+        Some(why) => Answer::Unknown(why),
+        None => Answer::None {
+            filename: None,
+            origin: None,
+            source: SourceKind::Dir,
+            reason: format!("no provenance in `{}` names sha256:{sha}", dir.display()),
+            keep: false,
+        },
+    }
+}
+
 /// The subject SHA-256 of the first attestation of a provenance object, without verifying it
 /// (to match a folder's file to a digest; verification follows).
 fn subject_sha256(text: &str) -> Option<String> {
@@ -662,20 +688,7 @@ pub fn check(
                 let w = &wanted[i];
                 let answer = match &w.artifacts[&sha] {
                     Some(name) => from_dir(dir, name),
-                    None => dir_candidates(dir, w)
-                        .into_iter()
-                        .map(|n| from_dir(dir, &n))
-                        .find(|a| matches!(a, Answer::Object { text, .. } if subject_sha256(text).as_deref() == Some(sha.as_str())))
-                        .unwrap_or_else(|| Answer::None {
-                            filename: None,
-                            origin: None,
-                            source: SourceKind::Dir,
-                            reason: format!(
-                                "no provenance in `{}` names sha256:{sha}",
-                                dir.display()
-                            ),
-                            keep: false,
-                        }),
+                    None => by_digest(dir, w, &sha),
                 };
                 answers.insert((i, sha), answer);
             }

@@ -577,6 +577,23 @@ fn a_provenance_folder_serves_locks_that_name_files_only_by_digest() {
         2,
         "not in the store offline: could not be checked"
     );
+    // A folder's files are capped as the index's answers are: one byte past 4 MiB is refused.
+    let big = folder.join(format!("{MODELS}.provenance"));
+    std::fs::write(&big, vec![b' '; 4 * 1024 * 1024 + 1]).unwrap();
+    let out = repro()
+        .args(["provenance", "--store"])
+        .arg(&store)
+        .arg("--provenance-dir")
+        .arg(&folder)
+        .arg(&lock)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains("larger than the limit of 4194304 bytes"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Provenance bodies are capped (4 MiB): one byte past the cap is refused unread, the cap itself
