@@ -10,6 +10,7 @@ pub(crate) mod diff;
 mod fetch;
 mod pack;
 pub(crate) mod printer;
+mod provenance;
 mod release;
 pub(crate) mod sbom;
 mod sign;
@@ -111,6 +112,9 @@ enum Command {
     /// Scan locks, an SBOM or a manifest against offline OSV advisories (vulnerabilities and
     /// malicious packages), start the response clock, and route findings to a private report
     Audit(audit::AuditArgs),
+    /// Verify the PEP 740 provenance of the locked PyPI packages offline (Sigstore attestations
+    /// binding each file to its Trusted Publisher) and pin each package's publisher
+    Provenance(provenance::ProvenanceArgs),
     /// Manage advisory databases: build a compact index of OSV sources
     #[command(subcommand)]
     Db(audit::DbCommand),
@@ -233,6 +237,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args, &printer),
         Command::Sbom(args) => sbom::run(args, &printer),
         Command::Audit(args) => audit::run(args, &printer),
+        Command::Provenance(args) => provenance::run(args, &printer),
         Command::Db(cmd) => audit::run_db(cmd, &printer),
         Command::Key(cmd) => sign::run_key(cmd, &printer),
         Command::Sign(args) => sign::run_sign(args, &printer),

@@ -379,6 +379,20 @@ pub struct IndexFile {
     pub hashes: Vec<Digest>,
     /// Size, when published.
     pub size: Option<u64>,
+    /// What the page says of the file's PEP 740 provenance (PEP 691 API 1.3+).
+    pub provenance: ProvenanceLink,
+}
+
+/// The `provenance` key of a PEP 691 file entry (PEP 740, simple API 1.3+).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ProvenanceLink {
+    /// The page has no `provenance` key (an index before API 1.3): ask the Integrity API.
+    #[default]
+    Unknown,
+    /// `"provenance": null`: the index holds no provenance for the file.
+    None,
+    /// The absolute URL of the provenance object.
+    Url(String),
 }
 
 #[derive(Deserialize)]
@@ -393,6 +407,14 @@ struct SimpleFile {
     #[serde(default)]
     hashes: HashMap<String, String>,
     size: Option<u64>,
+    /// Absent, null, or a URL: `Option<Option<…>>` tells the first two apart.
+    #[serde(default, deserialize_with = "present")]
+    provenance: Option<Option<String>>,
+}
+
+/// Deserialize a key that is present (even as `null`) into `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Largest project page read from an index, after gzip decoding (botocore's page is a few MB).
@@ -452,14 +474,89 @@ pub fn project_files(
         }
         let mut url = url;
         url.set_fragment(None);
+        let provenance = match &f.provenance {
+            None => ProvenanceLink::Unknown,
+            Some(None) => ProvenanceLink::None,
+            Some(Some(link)) => ProvenanceLink::Url(
+                base_url
+                    .join(link)
+                    .map_err(|e| proto(format!("bad provenance URL `{link}`: {e}")))?
+                    .to_string(),
+            ),
+        };
         files.push(IndexFile {
             filename: f.filename,
             url: url.to_string(),
             hashes,
             size: f.size,
+            provenance,
         });
     }
     Ok(files)
+}
+
+/// Largest PEP 740 provenance object read, from an index, a folder or the store. One
+/// attestation is about 10 KB (a certificate, a log entry with its inclusion proof, a statement)
+/// and a file carries one per predicate type; 4 MiB leaves room for hundreds while keeping a
+/// hostile index from handing over gigabytes.
+pub const MAX_PROVENANCE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The media types asked of a provenance URL: the Integrity API's, else plain JSON.
+pub const INTEGRITY_JSON: &str = "application/vnd.pypi.integrity.v1+json, application/json;q=0.9";
+
+/// The Integrity API URL of a file's provenance
+/// (`GET /integrity/<project>/<version>/<filename>/provenance`), derived from a simple index
+/// whose path ends in `simple/` (PyPI's `https://pypi.org/simple/` gives
+/// `https://pypi.org/integrity/…`). `None` for an index laid out otherwise.
+pub fn integrity_url(
+    index_url: &str,
+    project: &str,
+    version: &str,
+    filename: &str,
+) -> Option<String> {
+    let base = index_url.trim_end_matches('/');
+    let root = base.strip_suffix("/simple")?;
+    let mut url = url::Url::parse(&format!("{root}/integrity/")).ok()?;
+    url.path_segments_mut()
+        .ok()?
+        .pop_if_empty()
+        .extend([project, version, filename, "provenance"]);
+    Some(url.to_string())
+}
+
+/// Fetch a provenance object: `Ok(None)` when the server answers 404 (no provenance), the body
+/// (at most [`MAX_PROVENANCE_BYTES`]) otherwise.
+pub fn fetch_provenance(http: &Http, url: &str) -> Result<Option<Vec<u8>>, FetchError> {
+    let result = http.retrying(
+        || {
+            http.get(url, Some(INTEGRITY_JSON), Coding::Gzip, |r, len| {
+                if len.is_some_and(|n| n > MAX_PROVENANCE_BYTES) {
+                    return Err(FetchError::Protocol {
+                        url: url.to_string(),
+                        detail: format!("provenance larger than {MAX_PROVENANCE_BYTES} bytes"),
+                    });
+                }
+                let mut buf = Vec::new();
+                r.take(MAX_PROVENANCE_BYTES + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| FetchError::Transport {
+                        url: url.to_string(),
+                        detail: e.to_string(),
+                    })?;
+                Ok(buf)
+            })
+        },
+        &|_, _| {},
+    );
+    match result {
+        Ok(body) if body.len() as u64 > MAX_PROVENANCE_BYTES => Err(FetchError::Protocol {
+            url: url.to_string(),
+            detail: format!("provenance larger than {MAX_PROVENANCE_BYTES} bytes"),
+        }),
+        Ok(body) => Ok(Some(body)),
+        Err(FetchError::Status { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The download URL of a crate.
@@ -531,6 +628,35 @@ mod tests {
         assert_eq!(
             crate_url("https://static.crates.io/crates/", "itoa", "1.0.11"),
             "https://static.crates.io/crates/itoa/itoa-1.0.11.crate"
+        );
+    }
+
+    #[test]
+    fn integrity_urls_follow_the_index() {
+        assert_eq!(
+            integrity_url(
+                "https://pypi.org/simple/",
+                "rfc8785",
+                "0.1.2",
+                "rfc8785-0.1.2-py3-none-any.whl"
+            )
+            .as_deref(),
+            Some(
+                "https://pypi.org/integrity/rfc8785/0.1.2/rfc8785-0.1.2-py3-none-any.whl/provenance"
+            )
+        );
+        assert_eq!(
+            integrity_url("http://u:t@127.0.0.1:8/pypi/simple", "a", "1", "a-1.tar.gz").as_deref(),
+            Some("http://u:t@127.0.0.1:8/pypi/integrity/a/1/a-1.tar.gz/provenance")
+        );
+        // Segments are escaped: a file name cannot climb out of the path.
+        assert_eq!(
+            integrity_url("https://pypi.org/simple/", "a", "1", "../x?y").as_deref(),
+            Some("https://pypi.org/integrity/a/1/..%2Fx%3Fy/provenance")
+        );
+        assert_eq!(
+            integrity_url("https://mirror.example/pypi/", "a", "1", "a-1.tar.gz"),
+            None
         );
     }
 

@@ -34,6 +34,17 @@ pub struct Component {
     pub license: Option<crate::metadata::License>,
     /// BLAKE3 of the exact artifact installed (SBOMs from a build manifest).
     pub blake3: BTreeSet<String>,
+    /// The Trusted Publishers its artifacts' verified PEP 740 provenance names.
+    pub publishers: BTreeSet<Publisher>,
+}
+
+/// A verified publisher of a component (PEP 740), as the SBOM records it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Publisher {
+    /// Who it is (`GitHub o/r, workflow release.yml`).
+    pub description: String,
+    /// The source repository its certificate names, when it names one.
+    pub repository: Option<String>,
 }
 
 impl Component {
@@ -119,6 +130,7 @@ impl Bom {
                 urls: BTreeSet::new(),
                 license: None,
                 blake3: BTreeSet::new(),
+                publishers: BTreeSet::new(),
             });
             if let Ok(d) = Digest::from_hex(crate::digest::HashAlgorithm::Sha256, &r.sha256) {
                 c.hashes.insert(d);
@@ -238,6 +250,22 @@ impl Bom {
         }
     }
 
+    /// Record the verified publishers of the components' artifacts, given by artifact SHA-256
+    /// (the caller verified them: see `provenance::verified_publishers`).
+    pub fn attach_publishers(&mut self, by_sha256: &BTreeMap<String, Vec<Publisher>>) {
+        for c in self.components.values_mut() {
+            for d in c
+                .hashes
+                .iter()
+                .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
+            {
+                if let Some(found) = by_sha256.get(&d.hex()) {
+                    c.publishers.extend(found.iter().cloned());
+                }
+            }
+        }
+    }
+
     /// Components whose licence is unknown, or (with an allow-list of SPDX ids) not satisfied by
     /// the allowed licences: (purl, licence or `None`).
     pub fn license_problems(
@@ -320,6 +348,7 @@ impl Bom {
                     urls: BTreeSet::new(),
                     license: None,
                     blake3: BTreeSet::new(),
+                    publishers: BTreeSet::new(),
                 });
                 c.hashes.extend(p.hashes.iter().cloned());
                 c.used_by.insert(path.clone());

@@ -10,6 +10,7 @@
 //!     ├── aliases/sha512/ab/abcdef…     the SHA-256 name of the object with that SHA-512
 //!     │                       (also sha384): locks may pin only those; a claim, proven on use
 //!     ├── records.lock        held (flock) while a record is read, changed and written back
+//!     ├── provenance/sha256/ab/abcdef….json  PEP 740 provenance of the artifact (see `provenance`)
 //!     ├── tmp/                in-flight downloads (same file system, renamed into objects/)
 //!     └── quarantine/         objects that failed `store verify --repair`
 //! ```
@@ -23,6 +24,7 @@
 //! object. Two writers of the same object race harmlessly: same digest, same bytes, atomic rename.
 
 mod object_id;
+pub mod provenance;
 pub mod verify;
 
 pub use object_id::{ObjectId, ObjectIdError};
@@ -114,6 +116,17 @@ pub enum StoreError {
         object: String,
         /// The digest it was reached by.
         digest: String,
+    },
+    /// An artifact's provenance entry cannot be read, or does not prove itself.
+    #[error(
+        "the provenance entry `{}` {detail}; remove it, and the next online run fetches it again",
+        path.display()
+    )]
+    BadProvenance {
+        /// The entry.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
     },
     /// A file name from a lock, an index or a record is not a plain file name.
     #[error("refusing the file name `{name}`: {why}")]

@@ -1,6 +1,7 @@
-//! `repro release`: check → fetch → audit (private; before the build, so that a finding stops
-//! the release before it costs a build) → build (manifest, provenance) → SBOM → sign every
-//! artefact → SHA256SUMS → VERIFY.md, into one release folder.
+//! `repro release`: check → fetch → provenance (the direct dependencies' PEP 740 attestations
+//! and publisher pins) → audit (private; before the build, so that a finding stops the release
+//! before it costs a build) → build (manifest, provenance) → SBOM → sign every artefact →
+//! SHA256SUMS → VERIFY.md, into one release folder.
 //!
 //! Each step runs this very binary as a child process with the arguments a maintainer would
 //! type, so a release is exactly the sequence the README documents; signing runs in-process so
@@ -65,6 +66,19 @@ pub struct ReleaseArgs {
     /// Use the store alone
     #[arg(long)]
     offline: bool,
+    /// A direct dependency without PEP 740 provenance stops the release (`repro provenance
+    /// --require`)
+    #[arg(long)]
+    require_provenance: bool,
+    /// Check the provenance of every locked package, not only the direct dependencies
+    #[arg(long)]
+    provenance_all: bool,
+    /// Read provenance from this folder instead of the index (`repro provenance --provenance-dir`)
+    #[arg(long, value_name = "DIR")]
+    provenance_dir: Option<PathBuf>,
+    /// Skip the provenance step (a release whose locks hold no PyPI package)
+    #[arg(long, conflicts_with_all = ["require_provenance", "provenance_all", "provenance_dir"])]
+    no_provenance: bool,
     /// Timestamp handed to the build
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<i64>,
@@ -76,9 +90,12 @@ pub struct ReleaseArgs {
     command: Vec<String>,
 }
 
+/// The steps of a release.
+const STEPS: usize = 8;
+
 fn step(printer: &Printer, n: usize, what: &str) {
     if printer.verbosity != crate::cli::printer::Verbosity::Silent {
-        eprintln!("release {n}/7: {what}");
+        eprintln!("release {n}/{STEPS}: {what}");
     }
 }
 
@@ -189,7 +206,40 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         "an artifact does not match its lock (`repro fetch`)",
     )?;
 
-    step(printer, 3, "audit: findings go to the private report only");
+    step(
+        printer,
+        3,
+        "provenance: PEP 740 attestations and publisher pins",
+    );
+    if args.no_provenance {
+        if printer.verbosity != crate::cli::printer::Verbosity::Silent {
+            eprintln!("  skipped (--no-provenance)");
+        }
+    } else {
+        let mut a = vec!["provenance".to_string(), "-q".to_string()];
+        if let Some(st) = &args.store {
+            a.extend(["--store".into(), s(st)]);
+        }
+        match (args.offline, &args.provenance_dir, &args.index_url) {
+            (true, _, _) => a.push("--offline".into()),
+            (false, Some(d), _) => a.extend(["--provenance-dir".into(), s(d)]),
+            (false, None, Some(u)) => a.extend(["--index-url".into(), u.clone()]),
+            (false, None, None) => {}
+        }
+        if args.require_provenance {
+            a.push("--require".into());
+        }
+        if args.provenance_all {
+            a.push("--all".into());
+        }
+        a.extend(locks.iter().cloned());
+        checked(
+            repro(&a)?,
+            "a dependency's provenance did not verify, or its publisher is not the pinned one (`repro provenance`)",
+        )?;
+    }
+
+    step(printer, 4, "audit: findings go to the private report only");
     let mut a = vec![
         "audit".into(),
         "--report".into(),
@@ -212,7 +262,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         ),
     )?;
 
-    step(printer, 4, "build: manifest and provenance");
+    step(printer, 5, "build: manifest and provenance");
     let manifest = out.join("repro-manifest.json");
     let provenance = out.join("provenance.intoto.json");
     let mut a = vec![
@@ -241,7 +291,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
     checked(repro(&a)?, "the build failed (`repro build`)")?;
 
-    step(printer, 5, "sbom");
+    step(printer, 6, "sbom");
     let sbom = out.join("sbom.cdx.json");
     let mut a = vec![
         "sbom".into(),
@@ -261,7 +311,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
 
     step(
         printer,
-        6,
+        7,
         "sign: every artefact, the provenance, SHA256SUMS",
     );
     let mut artefacts = vec![manifest.clone(), sbom.clone()];
@@ -291,7 +341,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
     write_sums(out, &key)?;
 
-    step(printer, 7, "VERIFY.md");
+    step(printer, 8, "VERIFY.md");
     let verify = verify_md(args, out, &artefacts, key.verifying_key());
     write_public(&out.join("VERIFY.md"), verify.as_bytes())?;
     for f in walk(out)? {

@@ -76,7 +76,10 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 return Ok(ExitStatus::Error);
             }
         };
-        let bom = Bom::from_manifest(&manifest, &args.name, &args.release_version);
+        let mut bom = Bom::from_manifest(&manifest, &args.name, &args.release_version);
+        if let Some(root) = &args.store {
+            attach_publishers(&mut bom, &crate::store::Store::open(root)?)?;
+        }
         return write_sbom(&bom, &args, printer);
     }
     let Some(locks) = load_all_or_report(args.locks.clone(), printer) else {
@@ -102,6 +105,7 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         let store = crate::store::Store::open(root)?;
         bom.attach_licenses(&store);
         bom.attach_wheel_dependencies(&store);
+        attach_publishers(&mut bom, &store)?;
     }
     let problems = bom.license_problems(args.allow_licenses.as_deref());
     let license_failure = args.allow_licenses.is_some() && !problems.is_empty();
@@ -155,6 +159,36 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Failure);
     }
     write_sbom(&bom, &args, printer)
+}
+
+/// Record each component's Trusted Publisher from the provenance the store holds for its
+/// artifacts, verified again (offline, against the production trusted root) first.
+fn attach_publishers(bom: &mut Bom, store: &crate::store::Store) -> anyhow::Result<()> {
+    let sha256s: std::collections::BTreeSet<String> = bom
+        .components
+        .values()
+        .flat_map(|c| &c.hashes)
+        .filter(|d| d.algorithm() == crate::digest::HashAlgorithm::Sha256)
+        .map(|d| d.hex())
+        .collect();
+    let root = crate::sign::keyless::trusted_root(None, false).map_err(anyhow::Error::msg)?;
+    let found = crate::provenance::verified_publishers(store, &root, &sha256s)
+        .map_err(anyhow::Error::msg)?;
+    let by_sha256 = found
+        .into_iter()
+        .map(|(sha, publishers)| {
+            let publishers = publishers
+                .iter()
+                .map(|p| crate::sbom::Publisher {
+                    description: p.to_string(),
+                    repository: p.repository_url(),
+                })
+                .collect();
+            (sha, publishers)
+        })
+        .collect();
+    bom.attach_publishers(&by_sha256);
+    Ok(())
 }
 
 /// Render and write (atomically) or print the SBOM.

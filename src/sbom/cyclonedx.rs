@@ -167,11 +167,14 @@ pub struct Hash {
 /// An external reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExternalReference {
-    /// `distribution`.
+    /// `distribution`, or `vcs` for a verified publisher's repository.
     #[serde(rename = "type")]
     pub kind: String,
     /// URL.
     pub url: String,
+    /// What the reference is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// A property.
@@ -202,6 +205,13 @@ fn alg(a: HashAlgorithm) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The property naming a component's verified PEP 740 Trusted Publisher.
+pub const PUBLISHER_PROPERTY: &str = "repro:provenance-publisher";
+
+/// The comment of the `vcs` reference to a verified publisher's repository.
+pub const PUBLISHER_REPOSITORY: &str =
+    "source repository of the Trusted Publisher named by the verified PEP 740 provenance";
 
 /// Render `bom` as a CycloneDX document of `spec`.
 pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
@@ -253,7 +263,15 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                 .map(|u| ExternalReference {
                     kind: "distribution".into(),
                     url: u.clone(),
+                    comment: None,
                 })
+                .chain(c.publishers.iter().filter_map(|p| {
+                    Some(ExternalReference {
+                        kind: "vcs".into(),
+                        url: p.repository.clone()?,
+                        comment: Some(PUBLISHER_REPOSITORY.into()),
+                    })
+                }))
                 .collect(),
             properties: c
                 .used_by
@@ -262,6 +280,10 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                     name: "repro:used-by".into(),
                     value: u.clone(),
                 })
+                .chain(c.publishers.iter().map(|p| Property {
+                    name: PUBLISHER_PROPERTY.into(),
+                    value: p.description.clone(),
+                }))
                 .collect(),
         });
     }

@@ -12,9 +12,10 @@
 
 use std::path::Path;
 
+use sigstore_verify::VerificationPolicy;
+pub use sigstore_verify::Verifier;
 use sigstore_verify::trust_root::TrustedRoot;
 use sigstore_verify::types::{Artifact, Bundle, Sha256Hash};
-use sigstore_verify::{VerificationPolicy, Verifier};
 
 /// The public-good instance's trusted root.
 pub const PRODUCTION_ROOT: &str = include_str!("roots/production.json");
@@ -57,7 +58,7 @@ pub fn trusted_root(file: Option<&Path>, staging: bool) -> Result<TrustedRoot, S
 }
 
 /// Refuse what sigstore-python refuses and sigstore-verify lets through.
-fn extra_checks(bundle_json: &str) -> Result<(), String> {
+pub(crate) fn extra_checks(bundle_json: &str) -> Result<(), String> {
     let v: serde_json::Value =
         serde_json::from_str(bundle_json).map_err(|e| format!("bundle: not JSON: {e}"))?;
     let vm = &v["verificationMaterial"];
@@ -156,10 +157,68 @@ fn check(
     })
 }
 
+/// A failed verification: the check that failed and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `certificate`, `transparency log`, `signature`, … (see [`describe`]).
+    pub check: &'static str,
+    /// What the verifier said.
+    pub detail: String,
+}
+
+/// Verify a keyless bundle over the artefact with SHA-256 `sha256_hex`, authorizing no
+/// identity: the certificate chain, SCT, log evidence and signature are checked against
+/// `verifier`'s trusted root, and the caller decides who the signer may be from the leaf
+/// certificate (PEP 740 Trusted Publishers are matched on Fulcio's extensions, not on one SAN).
+/// Build the [`Verifier`] once and share it: it holds the parsed trust material.
+pub fn verify_any_identity(
+    verifier: &Verifier,
+    sha256_hex: &str,
+    bundle_json: &str,
+) -> Result<Verified, Failure> {
+    let fail = |check, detail: String| Failure { check, detail };
+    extra_checks(bundle_json).map_err(|e| match e.split_once(": ") {
+        Some(("transparency log", d)) => fail("transparency log", d.into()),
+        Some(("timestamp", d)) => fail("timestamp", d.into()),
+        _ => fail("bundle", e.trim_start_matches("bundle: ").into()),
+    })?;
+    let bundle = Bundle::from_json(bundle_json).map_err(|e| fail("bundle", e.to_string()))?;
+    let digest =
+        Sha256Hash::from_hex(sha256_hex).map_err(|e| fail("artifact digest", e.to_string()))?;
+    let result = verifier
+        .verify(
+            Artifact::from_digest(digest),
+            &bundle,
+            &VerificationPolicy::any_identity(),
+        )
+        .map_err(|e| fail(check_name(&e), e.to_string()))?;
+    if !(result.certificate_verified() && result.sct_verified() && result.tlog_verified()) {
+        return Err(fail(
+            "verification",
+            "the verifier skipped a check of the certificate or the log".into(),
+        ));
+    }
+    Ok(Verified {
+        identity: result.identity().map(|s| s.to_string()),
+        issuer: result.issuer().map(str::to_string),
+        integrated_time: result.integrated_time().map(|t| t.as_second()),
+        timestamps: result
+            .verified_timestamps()
+            .iter()
+            .map(|t| t.as_second())
+            .collect(),
+    })
+}
+
 /// Name the check that failed.
 fn describe(e: sigstore_verify::Error) -> String {
+    format!("{}: {e}", check_name(&e))
+}
+
+/// The name of the check an error of `sigstore-verify` comes from.
+fn check_name(e: &sigstore_verify::Error) -> &'static str {
     use sigstore_verify::Error as E;
-    let check = match &e {
+    match e {
         E::IdentityMismatch { .. } => "identity",
         E::IssuerMismatch { .. } => "OIDC issuer",
         E::SignatureInvalid(_) => "signature",
@@ -170,6 +229,5 @@ fn describe(e: sigstore_verify::Error) -> String {
         E::InvalidBundle(_) | E::UnsupportedBundle(_) | E::Bundle(_) | E::Types(_) => "bundle",
         E::InvalidTrustRoot(_) | E::TrustRoot(_) | E::TrustedCertificate(_) => "trusted root",
         _ => "verification",
-    };
-    format!("{check}: {e}")
+    }
 }
