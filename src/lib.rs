@@ -23,6 +23,7 @@ pub mod metadata;
 pub mod model;
 pub mod osv;
 pub mod pack;
+pub mod posture;
 pub mod redact;
 pub mod registry;
 pub mod resolve;
