@@ -139,7 +139,14 @@ impl CheckReport {
             if self.passed {
                 "SECURITY.md structure, SLA and signing identities as required".to_string()
             } else {
-                format!("{} findings, {} errors", self.findings, self.errors)
+                let n = |k: usize, one: &str, many: &str| {
+                    format!("{k} {}", if k == 1 { one } else { many })
+                };
+                format!(
+                    "{}, {}",
+                    n(self.findings, "finding", "findings"),
+                    n(self.errors, "error", "errors")
+                )
             }
         );
         out

@@ -290,6 +290,48 @@ fn a_wrong_key_fingerprint_fails_check() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// A keyless release folder whose manifest signature does not verify under the identity
+/// SECURITY.md states (here a staging bundle, against the production trusted root) fails.
+#[test]
+fn a_keyless_release_not_signed_by_the_stated_identity_fails_check() {
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sigstore");
+    let tmp = tempfile::tempdir().unwrap();
+    let release = tmp.path().join("release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/bundle_v3.txt"),
+        release.join("repro-manifest.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/bundle_v3.txt.sigstore"),
+        release.join("repro-manifest.json.sigstore.json"),
+    )
+    .unwrap();
+    let repo = tmp.path().join("svc-k");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join("posture.toml"),
+        posture_toml(FINGERPRINT).replace(
+            &format!("key-fingerprint = \"{FINGERPRINT}\""),
+            "oidc-identity = \"william@yossarian.net\"\noidc-issuer = \"https://github.com/login/oauth\"",
+        ),
+    )
+    .unwrap();
+    std::fs::write(repo.join("audit-policy.toml"), POLICY).unwrap();
+    ok(&run(&repo, &["posture", "init"]));
+    let (code, out) = check(tmp.path(), &["svc-k", "--release", "release"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "is not signed by `william@yossarian.net` via `https://github.com/login/oauth`"
+        ),
+        "{out}"
+    );
+    // Against posture.toml alone, the same SECURITY.md agrees.
+    assert_eq!(check(tmp.path(), &["svc-k"]).0, 0);
+}
+
 #[test]
 fn headings_must_be_at_the_same_address_in_every_repository() {
     let tmp = tempfile::tempdir().unwrap();
