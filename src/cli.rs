@@ -9,6 +9,7 @@ mod check;
 pub(crate) mod diff;
 mod fetch;
 mod pack;
+mod posture;
 pub(crate) mod printer;
 mod provenance;
 mod release;
@@ -129,6 +130,10 @@ enum Command {
     /// SHA256SUMS and VERIFY.md into a release folder
     #[command(disable_version_flag = true)]
     Release(release::ReleaseArgs),
+    /// The project's security posture: write SECURITY.md from posture.toml, check it across
+    /// repositories, and verify the evidence for every claimed control in a release folder
+    #[command(subcommand)]
+    Posture(posture::PostureCommand),
 }
 
 /// Where the artifact store is.
@@ -243,6 +248,7 @@ pub fn main() -> ExitCode {
         Command::Sign(args) => sign::run_sign(args, &printer),
         Command::Verify(args) => sign::run_verify(args, &printer),
         Command::Release(args) => release::run(args, &printer),
+        Command::Posture(cmd) => posture::run(cmd, &printer),
     };
     match result {
         Ok(status) => status.into(),

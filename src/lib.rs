@@ -24,6 +24,7 @@ pub mod metadata;
 pub mod model;
 pub mod osv;
 pub mod pack;
+pub mod posture;
 pub mod provenance;
 pub mod redact;
 pub mod registry;

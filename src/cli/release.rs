@@ -477,11 +477,10 @@ fn verify_md(
     key: &p256::ecdsa::VerifyingKey,
 ) -> String {
     let rel = |p: &Path| p.strip_prefix(out).unwrap_or(p).display().to_string();
-    let fingerprint = {
-        use p256::pkcs8::EncodePublicKey as _;
-        let der = key.to_public_key_der().expect("encodes");
-        crate::digest::sha256(der.as_bytes()).hex()
-    };
+    // The consumer's commands come from the same functions as SECURITY.md's
+    // (`repro posture init`), so the two documents cannot disagree.
+    use crate::posture::commands;
+    let fingerprint = commands::key_fingerprint(key);
     let mut m = String::new();
     let _ = writeln!(m, "# Verifying {} {}\n", args.name, args.release_version);
     let _ = writeln!(
@@ -493,7 +492,8 @@ fn verify_md(
     let _ = writeln!(m, "## Check the whole folder\n\n```sh");
     let _ = writeln!(
         m,
-        "repro verify SHA256SUMS --key release.pub\nsha256sum -c SHA256SUMS\n```\n"
+        "{}\n```\n",
+        commands::verify_folder(commands::Signer::Key).join("\n")
     );
     let _ = writeln!(m, "## Check one artefact\n\n```sh");
     for a in artefacts {
@@ -533,7 +533,8 @@ fn verify_md(
     let _ = writeln!(m, "```\n\n## Am I affected by an advisory?\n\n```sh");
     let _ = writeln!(
         m,
-        "repro sbom query sbom.cdx.json urllib3 '<2.5'      # exit 1 when a component matches\ngrep -o '\"purl\": \"pkg:pypi/urllib3@[^\"]*\"' sbom.cdx.json\n```\n"
+        "{}\n```\n",
+        commands::affected(commands::SBOM, &commands::AffectedExample::default()).join("\n")
     );
     let _ = writeln!(m, "## Reproduce the build (second machine)\n\n```sh");
     let _ = writeln!(m, "repro verify repro-manifest.json --key release.pub");

@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::build::{setup_tree, two_wheel_mirror};
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/build-lambda.sh");
-const REPRO: &str = env!("CARGO_BIN_EXE_repro");
+pub(crate) const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/build-lambda.sh");
+pub(crate) const REPRO: &str = env!("CARGO_BIN_EXE_repro");
 
-fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(REPRO)
         .args(args)
         .current_dir(dir)
@@ -24,7 +24,7 @@ fn run(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn ok(out: &std::process::Output) {
+pub(crate) fn ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{}{}",
@@ -36,7 +36,7 @@ fn ok(out: &std::process::Output) {
 /// `repro build` of the miniature tree in `dir` from the mirror (`--output dist`) under time
 /// zone `tz`, with `extra` (`--out`, `--provenance`); with `script`, the example Lambda build
 /// runs first.
-fn lambda_build(
+pub(crate) fn lambda_build(
     dir: &Path,
     store: &Path,
     index: &str,
@@ -69,17 +69,23 @@ fn osv(dir: &Path) -> PathBuf {
     db
 }
 
-#[test]
-fn release_then_verify_reproduce_and_attest() {
-    let (_server, index, files) = two_wheel_mirror();
-    let tmp = tempfile::tempdir().unwrap();
-    let t = tmp.path();
+/// A miniature release built under `t`: the maintainer's tree (`t/maintainer`, key pair
+/// `t/release.key`/`.pub`, passphrase `release pass`), the store, the OSV database, the private
+/// audit report (`t/audit.txt`) and the release folder `t/release-1.0`.
+pub(crate) struct MiniRelease {
+    pub maint: PathBuf,
+    pub store: PathBuf,
+    pub db: PathBuf,
+    pub release: PathBuf,
+}
+
+/// Run `repro release` of the miniature Lambda tree from the mirror at `index` (the key is
+/// generated first); the release must succeed.
+pub(crate) fn mini_release(t: &Path, index: &str, files: &[(String, Vec<u8>)]) -> MiniRelease {
     let store = t.join("store");
-    let (maint, second) = (t.join("maintainer"), t.join("second/elsewhere"));
-    for d in [&maint, &second] {
-        std::fs::create_dir_all(d).unwrap();
-        setup_tree(d, &files);
-    }
+    let maint = t.join("maintainer");
+    std::fs::create_dir_all(&maint).unwrap();
+    setup_tree(&maint, files);
     ok(&run(&maint, &["key", "generate", "--out", "../release"]));
     let db = osv(t);
     let release = t.join("release-1.0");
@@ -104,7 +110,7 @@ fn release_then_verify_reproduce_and_attest() {
             "--store",
             store.to_str().unwrap(),
             "--index-url",
-            &index,
+            index,
             "--source-date-epoch",
             "1700000000",
             "--builder-id",
@@ -120,6 +126,28 @@ fn release_then_verify_reproduce_and_attest() {
         ],
     );
     ok(&out);
+    MiniRelease {
+        maint,
+        store,
+        db,
+        release,
+    }
+}
+
+#[test]
+fn release_then_verify_reproduce_and_attest() {
+    let (_server, index, files) = two_wheel_mirror();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let MiniRelease {
+        maint,
+        store,
+        db,
+        release,
+    } = mini_release(t, &index, &files);
+    let second = t.join("second/elsewhere");
+    std::fs::create_dir_all(&second).unwrap();
+    setup_tree(&second, &files);
     for f in [
         "repro-manifest.json",
         "provenance.intoto.json",
