@@ -173,16 +173,21 @@ fn token_byte(b: u8) -> bool {
 }
 
 impl Boundary {
-    /// Whether a match with `before` (None at the start of the stream) and `after` (None at
-    /// its end) around it stands on its own.
-    fn holds(self, before: Option<u8>, after: Option<u8>) -> bool {
+    /// Whether a match with `before` (the two bytes before it, nearest last; None past the
+    /// start of the stream) and `after` (None at its end) around it stands on its own. A `/`
+    /// after `<` opens an XML or HTML closing tag (`</root>`), not a path.
+    fn holds(self, before: [Option<u8>; 2], after: Option<u8>) -> bool {
+        let [before2, before] = before;
         match self {
             Boundary::Path => {
-                !before.is_some_and(file_name_byte) && !after.is_some_and(file_name_byte)
+                !before.is_some_and(|b| b == b'<' || file_name_byte(b))
+                    && !after.is_some_and(file_name_byte)
             }
             Boundary::Token => !before.is_some_and(token_byte) && !after.is_some_and(token_byte),
             Boundary::Component => {
-                (matches!(before, Some(b'/' | b'\\')) && !after.is_some_and(file_name_byte))
+                (matches!(before, Some(b'/' | b'\\'))
+                    && before2 != Some(b'<')
+                    && !after.is_some_and(file_name_byte))
                     || (after == Some(b'@') && !before.is_some_and(token_byte))
             }
         }
@@ -438,13 +443,16 @@ impl<'n> Scanner<'n> {
         self.hits.clear();
         for m in search.find_overlapping_iter(&self.buf[..self.len]) {
             let (start, stop) = (self.base + m.start() as u64, self.base + m.end() as u64);
-            // The byte before is in an earlier window (this match was decided there, or is
+            // The bytes before are in an earlier window (this match was decided there, or is
             // no container of one decided here), or the byte after is still to come.
-            if (start == self.base && self.base > 0) || (stop == end && !last) {
+            if (self.base > 0 && start < self.base + 2) || (stop == end && !last) {
                 continue;
             }
             let needle = m.pattern().as_usize();
-            let before = (start > 0).then(|| byte(start - 1));
+            let before = [
+                (start > 1).then(|| byte(start - 2)),
+                (start > 0).then(|| byte(start - 1)),
+            ];
             let after = (stop < end).then(|| byte(stop));
             if needles.needles[needle].kind.boundary().holds(before, after) {
                 self.hits.push(Hit {
@@ -606,6 +614,8 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
+        // An XML closing tag is no path.
+        assert!(needles().scan(b"<root>x</root>").is_empty());
         for text in [
             &b"\"/root\""[..],
             b"/root/.cache",
@@ -639,6 +649,7 @@ mod tests {
             );
         }
         assert_eq!(kinds(&needles().scan(b"/home/alice/src")), ["user"]);
+        assert!(needles().scan(b"<alice>x</alice>").is_empty());
         assert_eq!(kinds(&needles().scan(b"C:\\Users\\alice")), ["user"]);
         assert_eq!(
             kinds(&needles().scan(b"alice@buildbox7:")),
@@ -743,6 +754,133 @@ mod tests {
         ]);
         assert_eq!(n.needles().len(), 1);
         assert_eq!(kinds(&n.scan(b"cd /srv/work")), ["build-dir"]);
+    }
+
+    /// What the scanner must find, computed the slow way on the whole text: every occurrence of
+    /// every needle whose boundary holds, minus those inside a longer one, first per kind.
+    fn reference(n: &Needles, text: &[u8]) -> Vec<Found> {
+        let mut hits = Vec::new();
+        for needle in n.needles() {
+            let len = needle.bytes.len();
+            for s in 0..text.len().saturating_sub(len - 1) {
+                let e = s + len;
+                if text[s..e] == needle.bytes[..]
+                    && needle.kind.boundary().holds(
+                        [
+                            s.checked_sub(2).map(|i| text[i]),
+                            s.checked_sub(1).map(|i| text[i]),
+                        ],
+                        text.get(e).copied(),
+                    )
+                {
+                    hits.push((s, e, needle.kind));
+                }
+            }
+        }
+        let kept: Vec<_> = hits
+            .iter()
+            .filter(|(s, e, _)| {
+                !hits
+                    .iter()
+                    .any(|(s2, e2, _)| s2 <= s && e2 >= e && e2 - s2 > e - s)
+            })
+            .collect();
+        let line_break = |b: u8| matches!(b, b'\n' | b'\r' | 0);
+        KINDS
+            .iter()
+            .filter_map(|kind| {
+                let (s, e, _) = kept.iter().filter(|h| h.2 == *kind).min_by_key(|h| h.0)?;
+                let (s, e) = (*s, *e);
+                let from = s.saturating_sub(EXCERPT_CONTEXT);
+                let mut before = &text[from..s];
+                let mut excerpt = String::new();
+                match before.iter().rposition(|b| line_break(*b)) {
+                    Some(i) => before = &before[i + 1..],
+                    None if from > 0 && !line_break(text[from - 1]) => excerpt.push('…'),
+                    None => {}
+                }
+                push_escaped(&mut excerpt, before);
+                let matched = &text[s..e];
+                if matched.len() > EXCERPT_MATCH {
+                    let slashes: Vec<usize> =
+                        (0..matched.len()).filter(|&i| matched[i] == b'/').collect();
+                    let cut = match slashes.get(2) {
+                        Some(&i) if i < EXCERPT_MATCH => i + 1,
+                        _ => EXCERPT_MATCH,
+                    };
+                    push_escaped(&mut excerpt, &matched[..cut]);
+                    excerpt.push('…');
+                } else {
+                    push_escaped(&mut excerpt, matched);
+                    let to = (e + EXCERPT_CONTEXT).min(text.len());
+                    let after = &text[e..to];
+                    match after.iter().position(|b| line_break(*b)) {
+                        Some(i) => push_escaped(&mut excerpt, &after[..i]),
+                        None => {
+                            push_escaped(&mut excerpt, after);
+                            if to < text.len() && !line_break(text[to]) {
+                                excerpt.push('…');
+                            }
+                        }
+                    }
+                }
+                Some(Found {
+                    kind: *kind,
+                    excerpt,
+                })
+            })
+            .collect()
+    }
+
+    /// Random texts made of needles, pieces of them and separators, read whole and in reads of
+    /// random sizes, give what the slow reference gives.
+    #[test]
+    fn random_streams_match_the_reference() {
+        let n = needles();
+        let pieces: [&[u8]; 17] = [
+            b"/root",
+            b"/root/.pyenv/versions/3.11.7",
+            b"/bin/python3.11",
+            b"/tmp/build-7f3a/work",
+            b"alice",
+            b"buildbox7",
+            b"@",
+            b"/",
+            b".",
+            b"-",
+            b"x",
+            b" ",
+            b"\n",
+            b"\0",
+            b"#!",
+            b"\xff",
+            b"<",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        for round in 0..400 {
+            let mut text = Vec::new();
+            for _ in 0..next(120) {
+                text.extend(pieces[next(pieces.len())]);
+            }
+            let expected = reference(&n, &text);
+            assert_eq!(n.scan(&text), expected, "round {round}: {text:?}");
+            let mut s = Scanner::with_chunk(&n, 1 + next(40));
+            let mut rest = &text[..];
+            while !rest.is_empty() {
+                let spare = s.spare();
+                let k = spare.len().min(rest.len()).min(1 + next(50));
+                spare[..k].copy_from_slice(&rest[..k]);
+                s.filled(k);
+                rest = &rest[k..];
+            }
+            assert_eq!(s.finish(), expected, "round {round} in pieces: {text:?}");
+        }
     }
 
     /// Findings are one per kind, at the first occurrence.
