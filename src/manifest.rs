@@ -20,7 +20,7 @@ use crate::hazard::Hazard;
 
 mod describe;
 
-pub use describe::{Described, MAX_HAZARDS, describe_output, describe_output_scanned};
+pub use describe::{Described, HazardScan, MAX_HAZARDS, describe_output, describe_output_scanned};
 
 /// Largest manifest read: one records every member of every output, nested archives included;
 /// 256 MiB holds over a million members.

@@ -17,7 +17,7 @@ use crate::cli::printer::{Style, Verbosity};
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
 use crate::hazard::{Hazard, Needles};
-use crate::manifest::{Build, Host, InputFile, Manifest, describe_output_scanned};
+use crate::manifest::{Build, HazardScan, Host, InputFile, Manifest, describe_output_scanned};
 use crate::resolve::Selector;
 use crate::store::StoreError;
 
@@ -195,13 +195,16 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         }
     }
     // 4. Hash the outputs, and scan every byte for this machine's strings in the same pass.
-    let needles = Needles::new(host_needles(&build_dir, store.root(), &env));
+    let scan = HazardScan {
+        needles: Needles::new(host_needles(&build_dir, store.root(), &env)),
+        inputs: crate::build::input_digests(&args.wheelhouse, &resolved),
+    };
     let mut outputs = Vec::new();
     let mut hazards: Vec<Hazard> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut hazards_omitted = 0;
     for o in &args.outputs {
-        let described = describe_output_scanned(Path::new(o), o, &Default::default(), &needles)
+        let described = describe_output_scanned(Path::new(o), o, &Default::default(), &scan)
             .with_context(|| format!("cannot hash output `{o}`"))?;
         outputs.push(described.output);
         // Two outputs may hold one file (`--output dist --output dist/fn.zip`): once is enough.

@@ -11,9 +11,12 @@
 //! one output, nested archives included, is spent from one [`Budget`].
 //!
 //! Archives are scanned member by member, never as their compressed bytes (where short names
-//! would match by chance); an archive too deep to open is scanned as bytes.
+//! would match by chance); an archive too deep to open is scanned as bytes. A file or member
+//! whose bytes are those of a file of a locked input (a module installed from a wheel as it
+//! is) is no hazard, whatever it holds: those bytes are the same on every machine (a `/root` in
+//! an XML example, a compiler's path in a shared library built elsewhere).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +32,27 @@ use crate::hazard::{Found, Hazard, Needles, Scanner};
 /// Most hazards recorded for one output: a build that writes its directory into every one of
 /// 100,000 files says so in the first ten thousand, and the manifest stays far below its cap.
 pub const MAX_HAZARDS: usize = 10_000;
+
+/// What to look for in an output's bytes, and which bytes need no looking at.
+#[derive(Debug, Clone)]
+pub struct HazardScan {
+    /// This machine's strings.
+    pub needles: Needles,
+    /// SHA-256 (hex) of bytes that come from the build's locked inputs (each resolved
+    /// artifact, and each file its wheel's RECORD lists): the same on every machine, so what
+    /// they hold is no host leak.
+    pub inputs: HashSet<String>,
+}
+
+impl HazardScan {
+    /// Scan for nothing.
+    pub fn none() -> HazardScan {
+        HazardScan {
+            needles: Needles::none(),
+            inputs: HashSet::new(),
+        }
+    }
+}
 
 /// An output, described.
 #[derive(Debug, Clone)]
@@ -48,16 +72,18 @@ pub fn describe_output(
     given: &str,
     limits: &WalkLimits,
 ) -> Result<Output, ManifestError> {
-    Ok(describe_output_scanned(path, given, limits, &Needles::none())?.output)
+    Ok(describe_output_scanned(path, given, limits, &HazardScan::none())?.output)
 }
 
-/// Describe an output and scan its bytes for `needles`, in one pass over each file and member.
+/// Describe an output and scan its bytes for `scan`'s needles, in one pass over each file and
+/// member.
 pub fn describe_output_scanned(
     path: &Path,
     given: &str,
     limits: &WalkLimits,
-    needles: &Needles,
+    scan: &HazardScan,
 ) -> Result<Described, ManifestError> {
+    let needles = &scan.needles;
     let io = |source| ManifestError::Io {
         path: path.to_path_buf(),
         source,
@@ -69,6 +95,7 @@ pub fn describe_output_scanned(
     };
     let mut state = State {
         scanner: needles.scanner(),
+        inputs: &scan.inputs,
         plain: vec![0; crate::hazard::SCAN_CHUNK],
         hazards: Vec::new(),
         omitted: 0,
@@ -99,7 +126,7 @@ pub fn describe_output_scanned(
         for m in &members {
             if let Some(target) = &m.link {
                 let found = needles.scan(target.as_bytes());
-                state.record(&format!("{root}/{}", m.path), found);
+                state.record(&format!("{root}/{}", m.path), "", found);
             }
         }
         // The digest of the tree's own listing, as `repro diff --root-a` recomputes it.
@@ -152,6 +179,8 @@ struct Env<'a> {
 /// the hazards found.
 struct State<'a> {
     scanner: Scanner<'a>,
+    /// Digests of input bytes, which need no hazard recorded.
+    inputs: &'a HashSet<String>,
     /// The read buffer of bytes that are not scanned (an archive's compressed bytes).
     plain: Vec<u8>,
     hazards: Vec<Hazard>,
@@ -181,15 +210,20 @@ impl State<'_> {
                 self.scanner.filled(n);
             }
         }
+        let sha256 = hex::encode(h.finalize());
         if scan {
             let found = self.scanner.finish();
-            self.record(here, found);
+            self.record(here, &sha256, found);
         }
-        Ok((total, hex::encode(h.finalize())))
+        Ok((total, sha256))
     }
 
-    /// Record what was found at `location`, up to [`MAX_HAZARDS`].
-    fn record(&mut self, location: &str, found: Vec<Found>) {
+    /// Record what was found at `location` (in bytes of digest `sha256`), up to
+    /// [`MAX_HAZARDS`], unless those bytes are an input's.
+    fn record(&mut self, location: &str, sha256: &str, found: Vec<Found>) {
+        if self.inputs.contains(sha256) {
+            return;
+        }
         for f in found {
             if self.hazards.len() < MAX_HAZARDS {
                 self.hazards.push(Hazard {
@@ -287,7 +321,8 @@ impl ContentSink for Level<'_, '_> {
         }
         // Links inside an archive point inside it (the walker refuses any other), so only
         // file content can carry a host path.
-        self.state.record(&here, found);
+        let sha256 = member.sha256.as_deref().unwrap_or_default();
+        self.state.record(&here, sha256, found);
         Ok(())
     }
 }
@@ -379,6 +414,13 @@ mod tests {
         buf.into_inner()
     }
 
+    fn scan() -> HazardScan {
+        HazardScan {
+            needles: needles(),
+            inputs: HashSet::new(),
+        }
+    }
+
     fn needles() -> Needles {
         Needles::new([
             Needle::new(HazardKind::BuildDir, "/srv/build-42"),
@@ -465,7 +507,7 @@ mod tests {
             b"#!/opt/py/3.11.7/bin/python3.11\nimport tool\n",
             b"ROOT = '/srv/build-42/src'\n",
         );
-        let d = describe_output_scanned(&dist, "dist", &WalkLimits::default(), &needles()).unwrap();
+        let d = describe_output_scanned(&dist, "dist", &WalkLimits::default(), &scan()).unwrap();
         let got: Vec<(&str, HazardKind, &str)> = d
             .hazards
             .iter()
@@ -496,6 +538,20 @@ mod tests {
         assert_eq!(plain, d.output);
     }
 
+    /// Bytes that are a locked input's, as they are, are no hazard, whatever they hold; the
+    /// same string in bytes the build made is.
+    #[test]
+    fn bytes_of_locked_inputs_are_no_hazard() {
+        let tmp = tempfile::tempdir().unwrap();
+        let module = b"ROOT = '/srv/build-42/src'\n";
+        let dist = lambda_tree(tmp.path(), b"#!/opt/py/3.11.7/bin/python3.11\n", module);
+        let mut s = scan();
+        s.inputs.insert(crate::digest::sha256(module).hex());
+        let d = describe_output_scanned(&dist, "dist", &WalkLimits::default(), &s).unwrap();
+        let locations: Vec<&str> = d.hazards.iter().map(|h| h.location.as_str()).collect();
+        assert_eq!(locations, ["dist/README", "dist/fn.zip!/bin/tool"]);
+    }
+
     /// A member named like an archive that is not one is scanned as what it is.
     #[test]
     fn a_member_named_like_an_archive_that_is_not_one_is_scanned() {
@@ -506,7 +562,7 @@ mod tests {
             zip_bytes(&[("notes.zip", b"see /srv/build-42/notes\n")]),
         )
         .unwrap();
-        let d = describe_output_scanned(&z, "fn.zip", &WalkLimits::default(), &needles()).unwrap();
+        let d = describe_output_scanned(&z, "fn.zip", &WalkLimits::default(), &scan()).unwrap();
         assert!(d.output.nested.is_empty());
         assert_eq!(d.hazards.len(), 1);
         assert_eq!(d.hazards[0].location, "fn.zip!/notes.zip");
@@ -518,8 +574,8 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink("/opt/py/3.11.7/bin/python3.11", tmp.path().join("python"))
             .unwrap();
-        let d = describe_output_scanned(tmp.path(), "venv", &WalkLimits::default(), &needles())
-            .unwrap();
+        let d =
+            describe_output_scanned(tmp.path(), "venv", &WalkLimits::default(), &scan()).unwrap();
         assert_eq!(d.hazards.len(), 1);
         assert_eq!(d.hazards[0].location, "venv/python");
         assert_eq!(d.hazards[0].kind, HazardKind::InterpreterPath);
@@ -604,12 +660,10 @@ mod tests {
         for i in 0..MAX_HAZARDS {
             std::fs::write(tmp.path().join(format!("f{i}")), b"/srv/build-42").unwrap();
         }
-        let d =
-            describe_output_scanned(tmp.path(), "t", &WalkLimits::default(), &needles()).unwrap();
+        let d = describe_output_scanned(tmp.path(), "t", &WalkLimits::default(), &scan()).unwrap();
         assert_eq!((d.hazards.len(), d.hazards_omitted), (MAX_HAZARDS, 0));
         std::fs::write(tmp.path().join("one-more"), b"/srv/build-42").unwrap();
-        let d =
-            describe_output_scanned(tmp.path(), "t", &WalkLimits::default(), &needles()).unwrap();
+        let d = describe_output_scanned(tmp.path(), "t", &WalkLimits::default(), &scan()).unwrap();
         assert_eq!((d.hazards.len(), d.hazards_omitted), (MAX_HAZARDS, 1));
     }
 }

@@ -281,8 +281,9 @@ with zipfile.ZipFile('dist/fn.zip', 'w') as z: z.writestr('{WHEEL}', w.getvalue(
     );
 }
 
-/// A loopback mirror serving `alpha` (with a console script, `alpha-hello`) and `beta`.
-fn console_script_mirror() -> (Server, String, Vec<(String, Vec<u8>)>) {
+/// A loopback mirror serving `alpha` (with a console script, `alpha-hello`, and `body` as its
+/// module) and `beta`.
+fn console_script_mirror(body: &str) -> (Server, String, Vec<(String, Vec<u8>)>) {
     let server = Server::start();
     let files = vec![
         (
@@ -291,7 +292,7 @@ fn console_script_mirror() -> (Server, String, Vec<(String, Vec<u8>)>) {
                 "alpha",
                 "1.0",
                 "py3-none-any",
-                "def main():\n    print('hello')\n",
+                body,
                 &[],
                 &[(
                     "entry_points.txt",
@@ -325,11 +326,17 @@ fn console_script_mirror() -> (Server, String, Vec<(String, Vec<u8>)>) {
 /// `examples/build-lambda.sh` with pip: the console script pip installs starts with the
 /// interpreter's absolute path, which the example rewrites. With the rewrite, the build has no
 /// hazard and the zip's script is portable; without it, the first build already reports the
-/// interpreter path inside the zip.
+/// interpreter path inside the zip. The builder's HOME written in the locked wheel's own module
+/// is no hazard: those bytes are the same on every machine.
 #[test]
 fn the_example_build_leaves_no_interpreter_path_in_console_scripts() {
-    let (_server, index, files) = console_script_mirror();
     let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("builder-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let (_server, index, files) = console_script_mirror(&format!(
+        "CACHE = '{}/.cache/alpha'\n\ndef main():\n    print('hello')\n",
+        home.display()
+    ));
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/build-lambda.sh");
     let original = std::fs::read_to_string(example).unwrap();
     // The example as it was: pip's scripts left as pip wrote them.
@@ -349,6 +356,7 @@ fn the_example_build_leaves_no_interpreter_path_in_console_scripts() {
         setup_tree(dir, &files);
         let out = repro()
             .current_dir(dir)
+            .env("HOME", &home)
             .args([
                 "build",
                 "functions",
