@@ -47,6 +47,20 @@ pub const MAX_RATIO: u64 = 1_000;
 pub const RATIO_FLOOR: u64 = 16 * 1024 * 1024;
 /// Longest symbolic-link target read from a zip member: Linux's `PATH_MAX`.
 pub const MAX_LINK_TARGET: u64 = 4096;
+/// Deepest nesting of archives followed, by `repro diff` and in manifests (a Lambda zip holding
+/// a wheel holding a zip is 3): the outermost archive is at depth 0, and an archive at depth
+/// `MAX_NESTING - 1` is recorded and compared as bytes.
+pub const MAX_NESTING: usize = 4;
+
+/// Whether a member's name says it is an archive to descend into (its content must say so too,
+/// see [`ArchiveFormat::sniff`]): what `repro diff` opens and a manifest records the members of.
+/// A `.json.gz` is data, not a tar.
+pub fn looks_nested(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".crate", ".tar"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
 
 /// Bounds on what a walk will read.
 #[derive(Debug, Clone, Copy)]
@@ -403,14 +417,53 @@ fn refuse(path: &Path, member: &str, rule: Rule, detail: impl Into<String>) -> A
     }
 }
 
-/// Hash a member's content through a fixed buffer: (size, SHA-256 hex). Errors from a checked
-/// reader (bombs, CRC, truncation) pass through.
-fn hash_member(mut r: impl Read) -> io::Result<(u64, String)> {
+/// Sees the content of every file member as a walk hashes it, in the same read pass and through
+/// the sink's own buffer, so that whatever else must read the bytes (a scan, a copy of a nested
+/// archive) reads them once, without copying them. A walk calls [`ContentSink::begin`], then
+/// reads into [`ContentSink::buffer`] and reports each read with [`ContentSink::filled`], then
+/// calls [`ContentSink::end`] with the member's final record.
+pub trait ContentSink {
+    /// Where the next read goes (never empty).
+    fn buffer(&mut self) -> &mut [u8];
+    /// A file member's content starts.
+    fn begin(&mut self, _member: &str) -> io::Result<()> {
+        Ok(())
+    }
+    /// `n` bytes were read into [`ContentSink::buffer`] (and hashed).
+    fn filled(&mut self, n: usize) -> io::Result<()>;
+    /// The member's content ended; `member` has its size and SHA-256.
+    fn end(&mut self, _member: &Member) -> Result<(), ArchiveError> {
+        Ok(())
+    }
+}
+
+/// A sink that only lends its buffer: a plain walk.
+pub struct HashOnly(Vec<u8>);
+
+impl Default for HashOnly {
+    fn default() -> Self {
+        HashOnly(vec![0u8; HASH_BUFFER])
+    }
+}
+
+impl ContentSink for HashOnly {
+    fn buffer(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+
+    fn filled(&mut self, _n: usize) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Hash a member's content through the sink's buffer: (size, SHA-256 hex). Errors from a
+/// checked reader (bombs, CRC, truncation) pass through.
+fn hash_member(mut r: impl Read, sink: &mut dyn ContentSink) -> io::Result<(u64, String)> {
     let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; HASH_BUFFER];
     let mut total = 0u64;
     loop {
-        let n = match r.read(&mut buf) {
+        let buf = sink.buffer();
+        let n = match r.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -418,6 +471,7 @@ fn hash_member(mut r: impl Read) -> io::Result<(u64, String)> {
         };
         total += n as u64;
         h.update(&buf[..n]);
+        sink.filled(n)?;
     }
     Ok((total, hex::encode(h.finalize())))
 }
@@ -477,20 +531,37 @@ pub fn walk_in(
     limits: &WalkLimits,
     budget: &Budget,
 ) -> Result<Vec<Member>, ArchiveError> {
+    walk_with(path, limits, budget, &mut HashOnly::default())
+}
+
+/// Walk the archive at `path`, spending inflated bytes from `budget`, and showing every file
+/// member's content to `sink` as it is hashed.
+pub fn walk_with(
+    path: &Path,
+    limits: &WalkLimits,
+    budget: &Budget,
+    sink: &mut dyn ContentSink,
+) -> Result<Vec<Member>, ArchiveError> {
     let io = |source| ArchiveError::Io {
         path: path.to_path_buf(),
         source,
     };
     match ArchiveFormat::sniff(path).map_err(io)? {
-        Some(ArchiveFormat::Zip) => walk_zip(path, limits, budget),
+        Some(ArchiveFormat::Zip) => walk_zip_with(path, limits, budget, sink),
         Some(format) => {
             let f = crate::fsio::open_regular(path).map_err(io)?;
             if format == ArchiveFormat::TarGz {
                 let gz = gzip::GzipReader::new(f, limits, budget);
-                walk_tar(path, gz, limits, |g| first_refusal(g.anomalies()).cloned())
+                walk_tar_with(
+                    path,
+                    gz,
+                    limits,
+                    |g| first_refusal(g.anomalies()).cloned(),
+                    sink,
+                )
             } else {
                 let plain = BufReader::with_capacity(HASH_BUFFER, f);
-                walk_tar(path, plain, limits, |_| None)
+                walk_tar_with(path, plain, limits, |_| None, sink)
             }
         }
         None => Err(ArchiveError::Format {
@@ -542,6 +613,16 @@ pub fn walk_zip(
     path: &Path,
     limits: &WalkLimits,
     budget: &Budget,
+) -> Result<Vec<Member>, ArchiveError> {
+    walk_zip_with(path, limits, budget, &mut HashOnly::default())
+}
+
+/// [`walk_zip`], showing every file member's content to `sink`.
+pub fn walk_zip_with(
+    path: &Path,
+    limits: &WalkLimits,
+    budget: &Budget,
+    sink: &mut dyn ContentSink,
 ) -> Result<Vec<Member>, ArchiveError> {
     let file = crate::fsio::open_regular(path).map_err(|source| ArchiveError::Io {
         path: path.to_path_buf(),
@@ -600,9 +681,12 @@ pub fn walk_zip(
         let reader = layout
             .open(&file, i, limits, budget)
             .map_err(|e| member_error(path, &m.path, e))?;
-        let (size, sha) = hash_member(reader).map_err(|e| member_error(path, &m.path, e))?;
+        sink.begin(&m.path)
+            .map_err(|e| member_error(path, &m.path, e))?;
+        let (size, sha) = hash_member(reader, sink).map_err(|e| member_error(path, &m.path, e))?;
         m.size = size;
         m.sha256 = Some(sha);
+        sink.end(m)?;
     }
     Ok(members)
 }
@@ -623,6 +707,17 @@ pub fn walk_tar<R: Read>(
     src: R,
     limits: &WalkLimits,
     inner_refusal: impl Fn(&R) -> Option<Anomaly>,
+) -> Result<Vec<Member>, ArchiveError> {
+    walk_tar_with(path, src, limits, inner_refusal, &mut HashOnly::default())
+}
+
+/// [`walk_tar`], showing every file member's content to `sink`.
+pub fn walk_tar_with<R: Read>(
+    path: &Path,
+    src: R,
+    limits: &WalkLimits,
+    inner_refusal: impl Fn(&R) -> Option<Anomaly>,
+    sink: &mut dyn ContentSink,
 ) -> Result<Vec<Member>, ArchiveError> {
     let mut tar = tar::TarReader::new(src, path, limits);
     let mut members = Vec::new();
@@ -659,10 +754,13 @@ pub fn walk_tar<R: Read>(
             link: e.link.clone(),
         };
         if e.kind == MemberKind::File {
-            let (size, sha) =
-                hash_member(TarData(&mut tar)).map_err(|err| member_error(path, &e.path, err))?;
+            sink.begin(&e.path)
+                .map_err(|err| member_error(path, &e.path, err))?;
+            let (size, sha) = hash_member(TarData(&mut tar), sink)
+                .map_err(|err| member_error(path, &e.path, err))?;
             member.size = size;
             member.sha256 = Some(sha);
+            sink.end(&member)?;
         }
         members.push(member);
     }

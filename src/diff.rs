@@ -33,7 +33,7 @@ pub use bytes::{hex_window, is_text, text_diff};
 pub const REPORT_SCHEMA: &str = "repro.diff/v1";
 
 /// Deepest nesting of archives followed (a Lambda zip holding a wheel holding a zip is 3).
-pub const MAX_NESTING: usize = 4;
+pub use crate::archive::MAX_NESTING;
 
 /// What kind of difference. Stable: JSON consumers key on these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -18,6 +18,7 @@ pub mod diff;
 pub mod digest;
 pub mod fetch;
 pub mod fsio;
+pub mod hazard;
 pub mod lockfile;
 pub mod manifest;
 pub mod metadata;

@@ -6,14 +6,21 @@
 //! members); `build_id`, the SHA-256 of `build` serialized canonically (compact JSON, struct
 //! fields in a fixed order, maps sorted, no floats); and `host`, facts of one machine (hostname,
 //! times, build directory) that comparison ignores. Two reproducible builds give byte-identical
-//! `build` parts and so the same `build_id`.
+//! `build` parts and so the same `build_id`. Beside them, `hazards`: host-specific strings found
+//! in the outputs ([`crate::hazard`]), the reasons a second machine would differ, found on the
+//! first.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{ArchiveError, ArchiveFormat, Member, WalkLimits};
+use crate::archive::{ArchiveError, Member};
+use crate::hazard::Hazard;
+
+mod describe;
+
+pub use describe::{Described, HazardScan, MAX_HAZARDS, describe_output, describe_output_scanned};
 
 /// Largest manifest read: one records every member of every output, nested archives included;
 /// 256 MiB holds over a million members.
@@ -57,6 +64,18 @@ pub struct Manifest {
     pub build: Build,
     /// Host facts, ignored by comparison.
     pub host: Host,
+    /// Host-specific strings found in the outputs (the build directory, `HOME`, an
+    /// interpreter's path…): why a second machine would build other bytes. Outside `build`,
+    /// so not part of the build id; absent from manifests written before they were recorded.
+    #[serde(default)]
+    pub hazards: Vec<Hazard>,
+    /// Hazards found past [`MAX_HAZARDS`] per output, counted but not recorded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hazards_omitted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The comparable part of a manifest.
@@ -129,6 +148,14 @@ pub struct Output {
     pub sha256: String,
     /// Members of archives and trees, in a deterministic order.
     pub members: Vec<Member>,
+    /// Members of the archives this output holds (a zip in a tree, a wheel in a zip), down to
+    /// [`crate::archive::MAX_NESTING`] levels: each path is the archive's path in the output,
+    /// `!/`, and the member's path in the archive (`fn.zip!/bin/html2text`,
+    /// `fn.zip!/pkg.whl!/pkg/mod.py`); each archive's members in its order, each followed by
+    /// its own. Apart from `members`, which lists what the output itself holds (the files of a
+    /// tree, whose digest is that list's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nested: Vec<Member>,
 }
 
 /// Host facts.
@@ -160,6 +187,8 @@ impl Manifest {
             build_id: build.id(),
             build,
             host,
+            hazards: Vec::new(),
+            hazards_omitted: 0,
         }
     }
 
@@ -208,45 +237,6 @@ pub fn is_manifest(path: &Path) -> bool {
     let mut head = String::new();
     let _ = f.take(4096).read_to_string(&mut head);
     head.trim_start().starts_with('{') && head.contains("\"repro.manifest/")
-}
-
-/// Describe an output: a file, an archive (with its members), or a tree (with its entries).
-pub fn describe_output(
-    path: &Path,
-    given: &str,
-    limits: &WalkLimits,
-) -> Result<Output, ManifestError> {
-    let io = |source| ManifestError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = crate::fsio::check_file_or_dir(path).map_err(io)?;
-    if meta.is_dir() {
-        let members = crate::archive::dir::members(path)?;
-        let listing = serde_json::to_vec(&members).expect("members serialize");
-        return Ok(Output {
-            path: given.to_string(),
-            kind: "tree".into(),
-            size: members.iter().map(|m| m.size).sum(),
-            sha256: crate::digest::sha256(&listing).hex(),
-            members,
-        });
-    }
-    let f = crate::fsio::open_regular(path).map_err(io)?;
-    let d = crate::digest::hash_reader(f, &[]).map_err(io)?;
-    let archive = ArchiveFormat::sniff(path).map_err(io)?.is_some();
-    let members = if archive {
-        crate::archive::walk(path, limits)?
-    } else {
-        Vec::new()
-    };
-    Ok(Output {
-        path: given.to_string(),
-        kind: if archive { "archive" } else { "file" }.into(),
-        size: d.size,
-        sha256: d.sha256,
-        members,
-    })
 }
 
 #[cfg(test)]

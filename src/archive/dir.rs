@@ -55,6 +55,21 @@ pub fn mtime(m: &Metadata) -> i64 {
 
 /// The entries of a tree as members (files hashed, links with their targets).
 pub fn members(root: &Path) -> Result<Vec<Member>, ArchiveError> {
+    members_with(root, |_, path, f| {
+        let d = crate::digest::hash_reader(f, &[]).map_err(|source| ArchiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok((d.size, d.sha256))
+    })
+}
+
+/// The entries of a tree as members, each regular file (opened as one, never a FIFO or a
+/// device) handed to `hash` with its relative path, which returns its size and SHA-256 hex.
+pub fn members_with(
+    root: &Path,
+    mut hash: impl FnMut(&str, &Path, std::fs::File) -> Result<(u64, String), ArchiveError>,
+) -> Result<Vec<Member>, ArchiveError> {
     let mut out = Vec::new();
     for (rel, path, meta) in walk_dir(root)? {
         let io = |source| ArchiveError::Io {
@@ -74,8 +89,8 @@ pub fn members(root: &Path) -> Result<Vec<Member>, ArchiveError> {
             (MemberKind::Dir, None, None, 0)
         } else {
             let f = crate::fsio::open_regular(&path).map_err(io)?;
-            let d = crate::digest::hash_reader(f, &[]).map_err(io)?;
-            (MemberKind::File, Some(d.sha256), None, d.size)
+            let (size, sha256) = hash(&rel, &path, f)?;
+            (MemberKind::File, Some(sha256), None, size)
         };
         out.push(Member {
             path: rel,

@@ -234,6 +234,164 @@ pub fn hostname() -> String {
         .unwrap_or_default()
 }
 
+/// Where this machine keeps the interpreter and tools a build command run in `dir` with `env`
+/// would find, as absolute paths: each of `python3`, `pip`, `uv`, `cargo` and `rustc` on the
+/// command's `PATH` (as found, and with links resolved: a pyenv shim and the interpreter behind
+/// it), and what that interpreter says of itself: `sys.executable`, `sys.prefix`,
+/// `sys.base_prefix`, `sys.exec_prefix` (a venv and the Python it was made from). Installers
+/// write these into what they install (pip: the shebang of every console script), so they are
+/// host paths an output must not carry.
+pub fn tool_paths(
+    dir: &Path,
+    env: &[(String, String)],
+) -> Vec<(crate::hazard::HazardKind, std::path::PathBuf)> {
+    use crate::hazard::HazardKind;
+    let path = env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| std::ffi::OsString::from(v))
+        .unwrap_or_default();
+    let path = path.as_os_str();
+    let mut out = Vec::new();
+    for (name, kind) in [
+        ("python3", HazardKind::InterpreterPath),
+        ("pip", HazardKind::ToolPath),
+        ("pip3", HazardKind::ToolPath),
+        ("uv", HazardKind::ToolPath),
+        ("cargo", HazardKind::ToolPath),
+        ("rustc", HazardKind::ToolPath),
+    ] {
+        let Some(found) = find_on_path(name, path) else {
+            continue;
+        };
+        if name == "python3" {
+            for p in interpreter_paths(&found, dir, env) {
+                push_resolved(&mut out, kind, p);
+            }
+        }
+        push_resolved(&mut out, kind, found);
+    }
+    out
+}
+
+/// A path, and the same with links resolved when that differs.
+fn push_resolved(
+    out: &mut Vec<(crate::hazard::HazardKind, std::path::PathBuf)>,
+    kind: crate::hazard::HazardKind,
+    p: std::path::PathBuf,
+) {
+    if let Ok(real) = std::fs::canonicalize(&p)
+        && real != p
+    {
+        out.push((kind, real));
+    }
+    out.push((kind, p));
+}
+
+/// The first executable regular file `name` in an absolute directory of `path`.
+fn find_on_path(name: &str, path: &std::ffi::OsStr) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::split_paths(path)
+        .filter(|d| d.is_absolute())
+        .map(|d| d.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// What the interpreter at `python`, run as the build command would run it, says of its own
+/// location.
+fn interpreter_paths(
+    python: &Path,
+    dir: &Path,
+    env: &[(String, String)],
+) -> Vec<std::path::PathBuf> {
+    let Ok(o) = Command::new(python)
+        .args([
+            "-I",
+            "-c",
+            "import sys\nfor p in (sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix): print(p)",
+        ])
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+    else {
+        return Vec::new();
+    };
+    if !o.status.success() {
+        return Vec::new();
+    }
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .collect()
+}
+
+/// The user running the build: `USER`, else `LOGNAME`, else the password database's entry for
+/// the owner of this process.
+pub fn user_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(u) = std::env::var(var)
+            && !u.is_empty()
+        {
+            return Some(u);
+        }
+    }
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    // The password database is small; a larger file is not one.
+    let passwd = crate::fsio::read_to_string_capped(Path::new("/etc/passwd"), 16 << 20).ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+
+/// The host strings of this machine that a build's outputs must not carry: the build directory
+/// and the store (each as given and resolved), the real `HOME`, the user and host names, and
+/// the interpreter and tools the build command (run with `env`) finds ([`tool_paths`]). Unfit
+/// ones (too short, too generic) are dropped when compiled ([`crate::hazard::Needles::new`]).
+pub fn host_needles(
+    build_dir: &Path,
+    store_root: &Path,
+    env: &[(String, String)],
+) -> Vec<crate::hazard::Needle> {
+    use crate::hazard::{HazardKind, Needle};
+    let mut paths: Vec<(HazardKind, std::path::PathBuf)> = Vec::new();
+    push_resolved(&mut paths, HazardKind::BuildDir, build_dir.to_path_buf());
+    let store = if store_root.is_absolute() {
+        store_root.to_path_buf()
+    } else {
+        build_dir.join(store_root)
+    };
+    push_resolved(&mut paths, HazardKind::StorePath, store);
+    if let Some(home) = std::env::var_os("HOME").map(std::path::PathBuf::from)
+        && home.is_absolute()
+    {
+        push_resolved(&mut paths, HazardKind::Home, home);
+    }
+    paths.extend(tool_paths(build_dir, env));
+    let mut needles: Vec<Needle> = paths
+        .into_iter()
+        .map(|(kind, p)| {
+            use std::os::unix::ffi::OsStrExt;
+            Needle::new(kind, p.as_os_str().as_bytes())
+        })
+        .collect();
+    if let Some(user) = user_name() {
+        needles.push(Needle::new(HazardKind::User, user));
+    }
+    let host = hostname();
+    if !host.is_empty() {
+        needles.push(Needle::new(HazardKind::Hostname, host));
+    }
+    needles
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,18 +7,20 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::build::BuildError;
 use crate::build::env::{
-    environment, git_dirty, git_source, hostname, normalize_command, run_command, toolchains,
+    environment, git_dirty, git_source, host_needles, hostname, normalize_command, run_command,
+    toolchains,
 };
 use crate::build::vary::{Step, VaryOutcome, VaryPlan, VaryRequest};
 use crate::cli::check::load_all_or_report;
-use crate::cli::printer::Verbosity;
+use crate::cli::printer::{Style, Verbosity};
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
-use crate::manifest::{Build, Host, InputFile, Manifest, describe_output};
+use crate::hazard::{Hazard, Needles};
+use crate::manifest::{Build, HazardScan, Host, InputFile, Manifest, describe_output_scanned};
 use crate::resolve::Selector;
 use crate::store::StoreError;
 
@@ -64,9 +66,21 @@ pub struct BuildArgs {
         default_value = "urn:repro:builder:unidentified"
     )]
     builder_id: String,
+    /// Turn a class of warnings into failures: `hazards` (host-specific strings in the
+    /// outputs) exits 1 once the manifest is written
+    #[arg(long, value_enum, value_name = "WHAT")]
+    deny: Vec<Deny>,
     /// The build command, after `--`
     #[arg(last = true)]
     command: Vec<String>,
+}
+
+/// What `repro build --deny` can turn into failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    /// A host-specific string (build directory, `HOME`, user or host name, store path, an
+    /// interpreter's or tool's path) found in an output.
+    Hazards,
 }
 
 /// Run `repro build`.
@@ -192,13 +206,26 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     }
-    // 4. Hash the outputs.
+    // 4. Hash the outputs, and scan every byte for this machine's strings in the same pass.
+    let scan = HazardScan {
+        needles: Needles::new(host_needles(&build_dir, store.root(), &env)),
+        inputs: crate::build::input_digests(&args.wheelhouse, &resolved),
+    };
     let mut outputs = Vec::new();
+    let mut hazards: Vec<Hazard> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut hazards_omitted = 0;
     for o in &args.outputs {
-        outputs.push(
-            describe_output(Path::new(o), o, &Default::default())
-                .with_context(|| format!("cannot hash output `{o}`"))?,
-        );
+        let described = describe_output_scanned(Path::new(o), o, &Default::default(), &scan)
+            .with_context(|| format!("cannot hash output `{o}`"))?;
+        outputs.push(described.output);
+        // Two outputs may hold one file (`--output dist --output dist/fn.zip`): once is enough.
+        for h in described.hazards {
+            if seen.insert((h.location.clone(), h.kind)) {
+                hazards.push(h);
+            }
+        }
+        hazards_omitted += described.hazards_omitted;
     }
     let mut inputs: Vec<InputFile> = locks
         .iter()
@@ -244,7 +271,7 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         command,
         outputs,
     };
-    let manifest = Manifest::new(
+    let mut manifest = Manifest::new(
         build,
         Host {
             hostname: hostname(),
@@ -253,6 +280,8 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             build_dir: build_dir.display().to_string(),
         },
     );
+    manifest.hazards = hazards;
+    manifest.hazards_omitted = hazards_omitted;
     let json = serde_json::to_vec_pretty(&manifest)?;
     std::fs::create_dir_all(crate::fsio::dir_of(&args.out))?;
     crate::fsio::write_atomic_beside(&args.out, &json)?;
@@ -288,8 +317,18 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         std::fs::create_dir_all(crate::fsio::dir_of(path))?;
         crate::fsio::write_atomic_beside(path, &serde_json::to_vec_pretty(&statement)?)?;
     }
+    report_hazards(&manifest.hazards, manifest.hazards_omitted, printer);
     if printer.json {
-        printer.json(&serde_json::json!({"schema": "repro.build/v1", "manifest": args.out, "build_id": manifest.build_id}))?;
+        let mut doc = serde_json::json!({
+            "schema": "repro.build/v1",
+            "manifest": args.out,
+            "build_id": manifest.build_id,
+            "hazards": manifest.hazards,
+        });
+        if manifest.hazards_omitted > 0 {
+            doc["hazards_omitted"] = manifest.hazards_omitted.into();
+        }
+        printer.json(&doc)?;
     } else {
         printer.out(&format!(
             "built for {}: {} resolved artifacts, {} outputs; manifest {} (build id {})\n",
@@ -299,6 +338,19 @@ pub fn run(args: BuildArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             args.out.display(),
             manifest.build_id
         ))?;
+    }
+    let found = manifest.hazards.len() as u64 + manifest.hazards_omitted;
+    if found > 0 && args.deny.contains(&Deny::Hazards) {
+        printer.error(
+            &format!(
+                "{found} hazard{} in the outputs (`--deny hazards`); the manifest `{}` records {}",
+                if found == 1 { "" } else { "s" },
+                args.out.display(),
+                if found == 1 { "it" } else { "them" }
+            ),
+            None,
+        );
+        return Ok(ExitStatus::Failure);
     }
     Ok(ExitStatus::Success)
 }
@@ -427,4 +479,39 @@ fn render_plan(plan: &VaryPlan) -> String {
         }
     }
     out
+}
+
+/// Print each hazard as a warning (`warning[hazard]: LOCATION: KIND: EXCERPT`), then what to do.
+fn report_hazards(hazards: &[Hazard], omitted: u64, printer: &Printer) {
+    if (hazards.is_empty() && omitted == 0) || printer.verbosity == Verbosity::Silent {
+        return;
+    }
+    let label = printer.paint_err(Style::Warning, "warning[hazard]");
+    let mut text = String::new();
+    for h in hazards {
+        text.push_str(&format!(
+            "{label}: {}: {}: {}\n",
+            crate::redact::plain_text(&h.location),
+            h.kind,
+            h.excerpt
+        ));
+    }
+    printer.diagnostics(&text);
+    if omitted > 0 {
+        printer.warning(&format!(
+            "{omitted} more hazards found and not recorded (at most {} per output)",
+            crate::manifest::MAX_HAZARDS
+        ));
+    }
+    printer.warning(&format!(
+        "{} host-specific string{} in the outputs: a machine with another build directory, \
+         home, user, host name, store or interpreter location would build other bytes \
+         (`--deny hazards` makes this fatal)",
+        hazards.len() as u64 + omitted,
+        if hazards.len() as u64 + omitted == 1 {
+            ""
+        } else {
+            "s"
+        }
+    ));
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::archive::tar::TarLayout;
 use crate::archive::zip::{ZipEntry, ZipLayout};
-use crate::archive::{Anomaly, ArchiveFormat, Member, MemberKind, Rule, names};
+use crate::archive::{Anomaly, ArchiveFormat, Member, MemberKind, Rule, looks_nested, names};
 use crate::diff::bytes::{content_difference, preview, streams_equal};
 use crate::diff::{Ctx, DiffError, DiffOptions, Difference, Kind, compare, io_error, join};
 
@@ -82,13 +82,6 @@ fn compare_anomalies(loc: &str, aa: &[Anomaly], ab: &[Anomaly], out: &mut Vec<Di
             ));
         }
     }
-}
-
-/// Is this member name an archive we should descend into?
-fn looks_nested(name: &str) -> bool {
-    [".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".crate", ".tar"]
-        .iter()
-        .any(|e| name.to_ascii_lowercase().ends_with(e))
 }
 
 /// Content of a member: descend into nested archives, else a text or hex diff.

@@ -214,28 +214,99 @@ pub fn diff_manifests(
     Ok(())
 }
 
-/// Differences between two recorded outputs, from their member lists alone.
-fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
-    let into = o.kind != "tree";
-    let join = |name: &str| crate::diff::join(p, name, into);
-    let ia: BTreeMap<&str, &Member> = o.members.iter().map(|m| (m.path.as_str(), m)).collect();
-    let ib: BTreeMap<&str, &Member> = q.members.iter().map(|m| (m.path.as_str(), m)).collect();
-    let before = out.len();
-    let order_a: Vec<&str> = o
+/// Every member an output records, direct and nested, grouped by the archive that holds it
+/// (`""` for the output itself, `fn.zip!/pkg.whl` for a wheel in a zip in a tree), each group
+/// in recorded order, with names relative to that archive.
+fn groups(o: &Output) -> BTreeMap<&str, Vec<(&str, &Member)>> {
+    let mut out: BTreeMap<&str, Vec<(&str, &Member)>> = BTreeMap::new();
+    out.insert("", o.members.iter().map(|m| (m.path.as_str(), m)).collect());
+    let mut files: std::collections::HashSet<&str> = o
         .members
         .iter()
+        .filter(|m| m.sha256.is_some())
         .map(|m| m.path.as_str())
+        .collect();
+    for m in &o.nested {
+        // The holder is the longest prefix, before a `!/`, that is a file recorded earlier
+        // (a member's own name may hold `!/`).
+        let holder = m
+            .path
+            .rmatch_indices("!/")
+            .map(|(i, _)| i)
+            .find(|&i| files.contains(&m.path[..i]));
+        if let Some(i) = holder {
+            out.entry(&m.path[..i])
+                .or_default()
+                .push((&m.path[i + 2..], m));
+        }
+        if m.sha256.is_some() {
+            files.insert(m.path.as_str());
+        }
+    }
+    out
+}
+
+/// Differences between two recorded outputs, from their member lists alone (nested archives'
+/// members included, so a difference inside a wheel inside a zip is named there).
+fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
+    let (ga, gb) = (groups(o), groups(q));
+    let into = o.kind != "tree";
+    if !level_diff(p, into, "", &ga, &gb, out) {
+        out.push(Difference::new(
+            p,
+            Kind::Content,
+            format!(
+                "bytes differ (sha256 {} → {}) with the same members: archive headers differ",
+                o.sha256, q.sha256
+            ),
+        ));
+    }
+}
+
+/// The members of the archive `holder` (`""`: the output) in A and B; whether any difference
+/// was found.
+fn level_diff(
+    p: &str,
+    into: bool,
+    holder: &str,
+    ga: &BTreeMap<&str, Vec<(&str, &Member)>>,
+    gb: &BTreeMap<&str, Vec<(&str, &Member)>>,
+    out: &mut Vec<Difference>,
+) -> bool {
+    let full = |name: &str| {
+        if holder.is_empty() {
+            name.to_string()
+        } else {
+            format!("{holder}!/{name}")
+        }
+    };
+    let join = |name: &str| crate::diff::join(p, &full(name), into);
+    let here = if holder.is_empty() {
+        p.to_string()
+    } else {
+        crate::diff::join(p, holder, into)
+    };
+    let empty = Vec::new();
+    let (la, lb) = (
+        ga.get(holder).unwrap_or(&empty),
+        gb.get(holder).unwrap_or(&empty),
+    );
+    let ia: BTreeMap<&str, &Member> = la.iter().copied().collect();
+    let ib: BTreeMap<&str, &Member> = lb.iter().copied().collect();
+    let before = out.len();
+    let order_a: Vec<&str> = la
+        .iter()
+        .map(|(n, _)| *n)
         .filter(|n| ib.contains_key(n))
         .collect();
-    let order_b: Vec<&str> = q
-        .members
+    let order_b: Vec<&str> = lb
         .iter()
-        .map(|m| m.path.as_str())
+        .map(|(n, _)| *n)
         .filter(|n| ia.contains_key(n))
         .collect();
     if order_a != order_b {
         out.push(Difference::new(
-            p,
+            &here,
             Kind::Order,
             "same members, different order",
         ));
@@ -248,7 +319,10 @@ fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
                 format!("only in A ({} bytes)", m.size),
             )),
             Some(k) => {
-                if m.sha256 != k.sha256 || m.size != k.size {
+                let inner = full(n);
+                let opened = ga.contains_key(inner.as_str()) && gb.contains_key(inner.as_str());
+                let differs = m.sha256 != k.sha256 || m.size != k.size;
+                if differs && !opened {
                     out.push(Difference::new(
                         join(n),
                         Kind::Content,
@@ -279,6 +353,17 @@ fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
                         "link target differs",
                     ));
                 }
+                // A nested archive recorded on both sides: its members say what differs.
+                if differs && opened && !level_diff(p, into, &inner, ga, gb, out) {
+                    out.push(Difference::new(
+                        join(n),
+                        Kind::Content,
+                        format!(
+                            "bytes differ ({} → {} bytes) with the same members: archive headers differ",
+                            m.size, k.size
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -289,14 +374,5 @@ fn member_diff(p: &str, o: &Output, q: &Output, out: &mut Vec<Difference>) {
             format!("only in B ({} bytes)", m.size),
         ));
     }
-    if out.len() == before {
-        out.push(Difference::new(
-            p,
-            Kind::Content,
-            format!(
-                "bytes differ (sha256 {} → {}) with the same members: archive headers differ",
-                o.sha256, q.sha256
-            ),
-        ));
-    }
+    out.len() > before
 }

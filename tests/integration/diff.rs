@@ -510,6 +510,7 @@ fn manifest(edit: impl FnOnce(&mut repro::manifest::Build)) -> repro::manifest::
                 sha256: Some("44".into()),
                 link: None,
             }],
+            nested: Vec::new(),
         }],
     };
     edit(&mut build);

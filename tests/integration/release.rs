@@ -295,12 +295,45 @@ fn release_then_verify_reproduce_and_attest() {
         ],
     ));
 
-    // One changed byte in the second build: FAILED, and no PASSED summary can be made.
+    // A flipped byte inside the zip's compressed data: the build opens the zips of its
+    // outputs, so it refuses to record a corrupt one.
     let zip = second.join("dist/hello.zip");
-    let mut bytes = std::fs::read(&zip).unwrap();
+    let good = std::fs::read(&zip).unwrap();
+    let mut bytes = good.clone();
     let n = bytes.len();
     bytes[n / 2] ^= 1;
     std::fs::write(&zip, &bytes).unwrap();
+    let out = lambda_build(
+        &second,
+        &store,
+        &index,
+        "UTC",
+        &["--out", "changed-manifest.json"],
+        false,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("dist/hello.zip"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&zip, &good).unwrap();
+
+    // One changed byte in one installed file of the second build: FAILED, and no PASSED
+    // summary can be made.
+    let installed = second.join("build/hello/alpha/__init__.py");
+    let text = std::fs::read_to_string(&installed).unwrap();
+    std::fs::write(&installed, text.replace("hello", "hellO")).unwrap();
+    ok(&run(
+        &second,
+        &[
+            "pack",
+            "--source-date-epoch",
+            "1700000000",
+            "build/hello",
+            "dist/hello.zip",
+        ],
+    ));
     let out = lambda_build(
         &second,
         &store,

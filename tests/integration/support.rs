@@ -216,6 +216,18 @@ pub fn wheel_with_requires(
     body: &str,
     requires: &[&str],
 ) -> Vec<u8> {
+    wheel_with_dist_files(name, version, tag, body, requires, &[])
+}
+
+/// A wheel with `requires` and more files in its `.dist-info` (e.g. `entry_points.txt`).
+pub fn wheel_with_dist_files(
+    name: &str,
+    version: &str,
+    tag: &str,
+    body: &str,
+    requires: &[&str],
+    dist_files: &[(&str, &str)],
+) -> Vec<u8> {
     let dist = format!("{}-{version}.dist-info", name.replace('-', "_"));
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
     for r in requires {
@@ -235,6 +247,10 @@ pub fn wheel_with_requires(
             .into_bytes(),
         ),
     ];
+    let mut files = files;
+    for (file, text) in dist_files {
+        files.push((format!("{dist}/{file}"), text.as_bytes().to_vec()));
+    }
     let mut record = String::new();
     for (path, data) in &files {
         let digest =

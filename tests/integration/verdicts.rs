@@ -125,6 +125,7 @@ fn manifest_for(bytes: &[u8], members: &[repro::archive::Member]) -> repro::mani
         size: bytes.len() as u64,
         sha256: repro::digest::sha256(bytes).hex(),
         members: members.to_vec(),
+        nested: Vec::new(),
     };
     let build = Build {
         tool: BTreeMap::from([("name".into(), "repro".into())]),
