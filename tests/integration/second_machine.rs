@@ -390,6 +390,10 @@ fn second_machine_e2e_reproduces_three_soar_functions() {
     let second = root.path().join("second");
     let tree = second.join("home/builder/src/a/deeper/checkout");
     checkout(&tree, &script);
+    // The same checkout with the example's shebang fix taken out, on both machines.
+    let unfixed_script = without_shebang_fix(&script);
+    let unfixed_tree = second.join("home/builder/src/unfixed");
+    checkout(&unfixed_tree, &unfixed_script);
     let bin = second.join("opt/repro/bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::copy(repro_bin, bin.join("repro")).unwrap();
@@ -415,24 +419,27 @@ fn second_machine_e2e_reproduces_three_soar_functions() {
         "/bin".into(),
     ])
     .unwrap();
-    let build = readme_build(&tree, &store, &second_path);
-    let inner = format!(
-        "hostname second-machine && umask 077 && exec setpriv --reuid {SECOND_UID} --regid {SECOND_UID} --clear-groups -- \"$@\""
-    );
-    let mut cmd = std::process::Command::new("unshare");
-    cmd.args(["-u", "sh", "-c", &inner, "sh"])
-        .arg(build.get_program())
-        .args(build.get_args())
-        .current_dir(&tree)
-        .env_clear()
-        .env("PATH", &second_path)
-        .env("STORE", &store)
-        .env("HOME", second.join("home/builder"))
-        .env("USER", "builder")
-        .env("TZ", "Asia/Tokyo")
-        .env("LC_ALL", "C")
-        .env("LANG", "C");
-    let (code, out) = run(&mut cmd);
+    let second_build = |tree: &Path| {
+        let build = readme_build(tree, &store, &second_path);
+        let inner = format!(
+            "hostname second-machine && umask 077 && exec setpriv --reuid {SECOND_UID} --regid {SECOND_UID} --clear-groups -- \"$@\""
+        );
+        let mut cmd = std::process::Command::new("unshare");
+        cmd.args(["-u", "sh", "-c", &inner, "sh"])
+            .arg(build.get_program())
+            .args(build.get_args())
+            .current_dir(tree)
+            .env_clear()
+            .env("PATH", &second_path)
+            .env("STORE", &store)
+            .env("HOME", second.join("home/builder"))
+            .env("USER", "builder")
+            .env("TZ", "Asia/Tokyo")
+            .env("LC_ALL", "C")
+            .env("LANG", "C");
+        run(&mut cmd)
+    };
+    let (code, out) = second_build(&tree);
     assert_eq!(code, 0, "second machine build:\n{out}");
     let m2 = json(&tree.join("repro-manifest.json"));
     assert_eq!(m2["host"]["hostname"], "second-machine", "{}", m2["host"]);
@@ -458,4 +465,54 @@ fn second_machine_e2e_reproduces_three_soar_functions() {
     assert_eq!(code, 0, "{out}");
     let v = json(&vsa);
     assert_eq!(v["predicate"]["verificationResult"], "PASSED", "{v}");
+
+    // Without the shebang fix, the maintainer's own build already names the interpreter path
+    // as a hazard (and `--deny hazards` would fail it)...
+    let unfixed = root.path().join("maintainer-unfixed");
+    checkout(&unfixed, &unfixed_script);
+    let (code, out) = run(&mut readme_build(
+        &unfixed,
+        &root.path().join("maintainer-store"),
+        &host_path,
+    ));
+    assert_eq!(code, 0, "maintainer build without the fix:\n{out}");
+    assert!(
+        out.contains("warning[hazard]") && out.contains("bin/"),
+        "the maintainer's build does not report the interpreter path in bin/:\n{out}"
+    );
+    // ...and the second machine's build differs exactly there: the diff names a console
+    // script in `bin/` inside a function's zip, and the summary says FAILED.
+    let (code, out) = second_build(&unfixed_tree);
+    assert_eq!(code, 0, "second machine build without the fix:\n{out}");
+    let vsa = root.path().join("vsa-unfixed.json");
+    let (code, out) = run(std::process::Command::new(repro_bin)
+        .arg("diff")
+        .arg(unfixed.join("repro-manifest.json"))
+        .arg(unfixed_tree.join("repro-manifest.json"))
+        .arg("--root-a")
+        .arg(&unfixed)
+        .arg("--root-b")
+        .arg(&unfixed_tree)
+        .arg("--attest")
+        .arg(&vsa));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains(".zip") && l.contains("bin/")),
+        "the diff does not name the console script in the zip:\n{out}"
+    );
+    let v = json(&vsa);
+    assert_eq!(v["predicate"]["verificationResult"], "FAILED", "{v}");
+}
+
+/// The example build script without its console-script shebang rewrite (the embedded Python
+/// program between `python3 - "build/$fn" <<'PY'` and `PY`).
+fn without_shebang_fix(script: &str) -> String {
+    let start = script
+        .find("        python3 - \"build/$fn\" <<'PY'\n")
+        .expect("the example's shebang fix");
+    let end = start + script[start..].find("\nPY\n").expect("the end of the fix") + "\nPY\n".len();
+    let out = format!("{}{}", &script[..start], &script[end..]);
+    assert!(!out.contains("portable = b\"#!"));
+    out
 }
