@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::repro;
-use crate::support::{Reply, Server, sha256_hex, simple_page, wheel};
+use crate::support::{Server, sha256_hex, wheel};
 
 pub(crate) fn setup_tree(root: &Path, files: &[(String, Vec<u8>)]) {
     let fdir = root.join("functions/hello");
@@ -68,21 +68,7 @@ pub(crate) fn two_wheel_mirror() -> (Server, String, Vec<(String, Vec<u8>)>) {
             wheel("beta", "2.0", "py3-none-any", "B = 2\n"),
         ),
     ];
-    for (name, bytes) in &files {
-        server.route(
-            &format!("/files/{name}"),
-            Reply::Ok(bytes.clone(), "application/octet-stream"),
-        );
-        let project = name.split('-').next().unwrap();
-        server.route(
-            &format!("/simple/{project}/"),
-            Reply::Ok(
-                simple_page(&server.url, &[(name.as_str(), bytes.as_slice())]),
-                "application/json",
-            ),
-        );
-    }
-    let index = format!("{}/simple/", server.url);
+    let index = server.serve_wheels(&files);
     (server, index, files)
 }
 

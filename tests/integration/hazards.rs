@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::build::setup_tree;
 use crate::repro;
-use crate::support::{Reply, Server, simple_page, wheel, wheel_with_dist_files};
+use crate::support::{Server, wheel, wheel_with_dist_files};
 
 const WHEEL: &str = "pkg-1.0-py3-none-any.whl";
 
@@ -305,21 +305,7 @@ fn console_script_mirror(body: &str) -> (Server, String, Vec<(String, Vec<u8>)>)
             wheel("beta", "2.0", "py3-none-any", "B = 2\n"),
         ),
     ];
-    for (name, bytes) in &files {
-        server.route(
-            &format!("/files/{name}"),
-            Reply::Ok(bytes.clone(), "application/octet-stream"),
-        );
-        let project = name.split('-').next().unwrap();
-        server.route(
-            &format!("/simple/{project}/"),
-            Reply::Ok(
-                simple_page(&server.url, &[(name.as_str(), bytes.as_slice())]),
-                "application/json",
-            ),
-        );
-    }
-    let index = format!("{}/simple/", server.url);
+    let index = server.serve_wheels(&files);
     (server, index, files)
 }
 

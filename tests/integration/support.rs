@@ -47,6 +47,26 @@ pub struct Server {
 }
 
 impl Server {
+    /// Serve each wheel at `/files/NAME` and its project's PEP 691 page at `/simple/PROJECT/`
+    /// (the project is the file name up to its first `-`); returns the index URL.
+    pub fn serve_wheels(&self, files: &[(String, Vec<u8>)]) -> String {
+        for (name, bytes) in files {
+            self.route(
+                &format!("/files/{name}"),
+                Reply::Ok(bytes.clone(), "application/octet-stream"),
+            );
+            let project = name.split('-').next().unwrap();
+            self.route(
+                &format!("/simple/{project}/"),
+                Reply::Ok(
+                    simple_page(&self.url, &[(name.as_str(), bytes.as_slice())]),
+                    "application/json",
+                ),
+            );
+        }
+        format!("{}/simple/", self.url)
+    }
+
     /// Start a server on an ephemeral port.
     pub fn start() -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
