@@ -1,12 +1,12 @@
 //! `repro audit` (findings routed privately) and `repro db index`.
 
-use std::fmt::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use crate::audit::{FailOn, Finding, FindingKind, Options, Policy, Subject, Summary};
+use crate::audit::report::{DatabaseInfo, Format, Report};
+use crate::audit::{FailOn, Options, Policy, Subject};
 use crate::cli::{ExitStatus, Printer};
 use crate::model::{Ecosystem, PackageName};
 use crate::osv::{Database, ProblemLevel};
@@ -27,8 +27,9 @@ pub struct AuditArgs {
     /// Policy file (TOML): deadlines, holidays, clock starts of privately reported findings
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Private report file, created with mode 0600 [default: audit-report.txt (or .json with
-    /// --json) in the private state directory $XDG_STATE_HOME/repro, else ~/.local/state/repro]
+    /// Private report file, created with mode 0600 [default: audit-report.txt (.md, .json,
+    /// .sarif by --format) in the private state directory $XDG_STATE_HOME/repro, else
+    /// ~/.local/state/repro]
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Print the findings on stdout (for a person at a terminal, not for a public log)
@@ -43,6 +44,13 @@ pub struct AuditArgs {
     /// Informational kinds that fail the audit too: unmaintained, unsound, notice, or warnings
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     deny: Vec<String>,
+    /// Report format: text, markdown, json (the default with --json) or sarif (SARIF 2.1.0)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<Format>,
+    /// VEX statements (OpenVEX JSON or a CycloneDX VEX BOM): `not_affected` findings move to
+    /// their own section of the report; repeat for several
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
 }
 
 /// Where advisory data is (`repro audit`, `repro release`).
@@ -321,6 +329,35 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     }
+    let format = match (args.format, printer.json) {
+        (Some(f), false) | (Some(f @ Format::Json), true) => f,
+        (None, json) => {
+            if json {
+                Format::Json
+            } else {
+                Format::Text
+            }
+        }
+        (Some(_), true) => {
+            printer.error(
+                "--json and --format name two report formats: give one",
+                None,
+            );
+            return Ok(ExitStatus::Error);
+        }
+    };
+    // VEX documents are read before anything is scanned: one that does not parse stops the
+    // audit (its errors name the file and the statement, never a value of it).
+    let mut statements = Vec::new();
+    for path in &args.vex {
+        match crate::vex::load(path) {
+            Ok(s) => statements.extend(s),
+            Err(e) => {
+                printer.error(&e.to_string(), None);
+                return Ok(ExitStatus::Error);
+            }
+        }
+    }
     let Some(subjects) = subjects(&args, printer)? else {
         return Ok(ExitStatus::Error);
     };
@@ -342,34 +379,36 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         policy,
     };
     let findings = crate::audit::audit(&subjects, &db, &options);
-    let summary = crate::audit::summarize(&findings);
+    let triaged = crate::audit::apply_vex(findings, &statements, now);
     let skipped = db
         .problems
         .iter()
         .filter(|p| p.level == ProblemLevel::Error)
         .count();
+    let report = Report::generate(
+        now,
+        subjects.len(),
+        DatabaseInfo {
+            records: db.records_read,
+            withdrawn: db.withdrawn,
+            skipped,
+            problems: db.problems,
+            freshness: None,
+        },
+        triaged,
+    );
     // The report, rendered once: for the terminal (--show) and/or the private file.
-    let rendered = if printer.json {
-        let document = serde_json::json!({
-            "schema": crate::audit::REPORT_SCHEMA,
-            "now": crate::date::format_day(now),
-            "packages": subjects.len(),
-            "database": {
-                "records": db.records_read,
-                "withdrawn": db.withdrawn,
-                "skipped": skipped,
-                "problems": db.problems,
-            },
-            "summary": summary,
-            "findings": findings,
-        });
-        let mut s = serde_json::to_string_pretty(&document).expect("report serializes");
-        s.push('\n');
-        s
-    } else {
-        render_text(&findings, &summary, now, subjects.len())
+    let rendered = match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report).expect("report serializes");
+            s.push('\n');
+            s
+        }
+        Format::Text => crate::audit::render::text(&report),
+        Format::Markdown => crate::audit::render::markdown(&report),
+        Format::Sarif => crate::audit::sarif::render(&report),
     };
-    let status = if summary.failing > 0 {
+    let status = if report.summary.failing > 0 {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
@@ -386,7 +425,7 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     }
     let path = match &args.report {
         Some(p) => p.clone(),
-        None => match default_report(printer.json) {
+        None => match default_report(format.extension()) {
             Ok(p) => p,
             Err(e) => {
                 printer.error(
@@ -403,103 +442,10 @@ pub fn run(args: AuditArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     }
     printer.out(&format!(
         "{}; report written to {}\n",
-        public_line(&summary, subjects.len(), skipped),
+        report.public_line(),
         path.display()
     ))?;
     Ok(status)
-}
-
-/// The line a public log may carry: counts and the nearest due date, nothing else.
-fn public_line(s: &Summary, packages: usize, skipped: usize) -> String {
-    let mut line = format!(
-        "{} finding{}: {} critical, {} high, {} medium, {} low, {} unrated",
-        s.findings,
-        if s.findings == 1 { "" } else { "s" },
-        s.critical,
-        s.high,
-        s.medium,
-        s.low,
-        s.unknown
-    );
-    let _ = write!(
-        line,
-        "; {} warning{}",
-        s.warnings,
-        if s.warnings == 1 { "" } else { "s" }
-    );
-    if let Some(d) = &s.earliest_due {
-        let _ = write!(line, "; earliest due {d}");
-    }
-    if s.overdue > 0 {
-        let _ = write!(line, "; {} overdue", s.overdue);
-    }
-    let _ = write!(line, "; {packages} packages audited");
-    if skipped > 0 {
-        let _ = write!(
-            line,
-            "; {skipped} unusable advisory records or ranges skipped"
-        );
-    }
-    line
-}
-
-/// The human report.
-fn render_text(findings: &[Finding], s: &Summary, now: i64, packages: usize) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "repro audit, {}: {} packages; {} findings ({} failing), {} warnings",
-        crate::date::format_day(now),
-        packages,
-        s.findings,
-        s.failing,
-        s.warnings
-    );
-    for f in findings {
-        let what = match &f.kind {
-            FindingKind::Vulnerability => "vulnerability".to_string(),
-            FindingKind::Malicious => "MALICIOUS PACKAGE".to_string(),
-            FindingKind::Warning(i) => format!("warning: {i}"),
-        };
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "{} {} {}=={} ({}, {}){}",
-            match f.kind {
-                FindingKind::Warning(_) => "INFO".to_string(),
-                _ => f.severity.as_str().to_uppercase(),
-            },
-            f.id,
-            f.name,
-            f.version,
-            f.ecosystem,
-            what,
-            if f.fails { "" } else { " [not failing]" }
-        );
-        if let Some(summary) = &f.summary {
-            let _ = writeln!(out, "  {summary}");
-        }
-        if !f.aliases.is_empty() {
-            let _ = writeln!(out, "  aliases: {}", f.aliases.join(", "));
-        }
-        if let (Some(score), Some(v)) = (f.score, &f.vector) {
-            let _ = writeln!(out, "  score: {score:.1} {v}");
-        }
-        let _ = writeln!(
-            out,
-            "  due: {}{} (clock from {} {})",
-            f.sla.due,
-            if f.sla.overdue { " OVERDUE" } else { "" },
-            f.sla.clock_source,
-            f.sla.clock_start
-        );
-        if !f.fixed_in.is_empty() {
-            let _ = writeln!(out, "  fixed in: {}", f.fixed_in.join(", "));
-        }
-        let _ = writeln!(out, "  used by: {}", f.used_by.join(", "));
-        let _ = writeln!(out, "  advisory: {}", f.source);
-    }
-    out
 }
 
 /// The private state directory: `$XDG_STATE_HOME/repro`, else `~/.local/state/repro`. The
@@ -518,7 +464,7 @@ pub(crate) fn state_dir() -> Result<PathBuf, String> {
 
 /// Where the report goes without `--report`: `audit-report.txt` (or `.json`) in the state
 /// directory, which is created with mode 0700 and refused if others may enter it.
-pub(crate) fn default_report(json: bool) -> Result<PathBuf, String> {
+pub(crate) fn default_report(extension: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::DirBuilderExt;
     let dir = state_dir()?;
     if let Some(parent) = dir.parent() {
@@ -545,11 +491,7 @@ pub(crate) fn default_report(json: bool) -> Result<PathBuf, String> {
             dir.display()
         ));
     }
-    Ok(dir.join(if json {
-        "audit-report.json"
-    } else {
-        "audit-report.txt"
-    }))
+    Ok(dir.join(format!("audit-report.{extension}")))
 }
 
 /// Write `bytes` to `path` with mode 0600 (atomically: temp file, fsync, rename), refusing to
