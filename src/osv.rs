@@ -8,6 +8,7 @@
 
 pub mod index;
 pub mod matching;
+pub mod update;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
