@@ -365,3 +365,63 @@ fn a_broken_vex_document_is_an_error_that_quotes_nothing() {
         assert!(!out.contains(secret) && !err.contains(secret), "{err}");
     }
 }
+
+/// `repro sbom --vex`: the statements are embedded in the SBOM's `vulnerabilities`, about the
+/// components their purls name, and the SBOM stays valid CycloneDX 1.6 and 1.5.
+#[test]
+fn sbom_embeds_vex_statements_schema_valid() {
+    let t = tempfile::tempdir().unwrap();
+    let vex = t.path().join("vex.json");
+    let mut doc: Value = serde_json::from_str(&openvex(&[
+        ("CVE-2026-49476", Some("2027-01-31")),
+        ("CVE-2099-0001", None),
+    ]))
+    .unwrap();
+    doc["statements"][1]["products"] = json!(["pkg:pypi/not-in-this-sbom@1.0"]);
+    doc["statements"][0]["vulnerability"]["aliases"] = json!(["GHSA-2wc2-fm75-p42x"]);
+    std::fs::write(&vex, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let run = |extra: &[&str]| {
+        repro()
+            .args([
+                "sbom",
+                "corpora/opensecops-soar",
+                "--source-date-epoch",
+                "1700000000",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--vex", vex.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 VEX statement(s) name no component"));
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = crate::sbom::validate_1_6(&bom);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let v = bom["vulnerabilities"].as_array().unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["id"], "CVE-2026-49476");
+    assert_eq!(v[0]["analysis"]["state"], "not_affected");
+    assert_eq!(v[0]["analysis"]["justification"], "code_not_reachable");
+    assert_eq!(v[0]["analysis"]["detail"], "selectors are never user input");
+    assert_eq!(v[0]["affects"][0]["ref"], "pkg:pypi/soupsieve@2.8.3");
+    assert_eq!(v[0]["references"][0]["id"], "GHSA-2wc2-fm75-p42x");
+    assert_eq!(v[0]["properties"][0]["value"], "2027-01-31");
+    // Deterministic, and the serial number covers the statements.
+    let again = run(&["--vex", vex.to_str().unwrap()]);
+    assert_eq!(again.stdout, out.stdout);
+    let v15: Value =
+        serde_json::from_slice(&run(&["--vex", vex.to_str().unwrap(), "--spec", "1.5"]).stdout)
+            .unwrap();
+    assert_eq!(v15["vulnerabilities"].as_array().unwrap().len(), 1);
+    let errors = crate::sbom::validate_1_5(&v15);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let plain: Value = serde_json::from_slice(&run(&[]).stdout).unwrap();
+    assert!(plain.get("vulnerabilities").is_none());
+    assert_ne!(plain["serialNumber"], bom["serialNumber"]);
+}
