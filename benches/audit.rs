@@ -1,6 +1,7 @@
 //! `repro audit` as a user runs it (the release binary, a fresh process per run): the SOAR
-//! corpus against the whole OSV snapshot scanned cold and through an index, and uv's
-//! Cargo.lock (683 crates) against the RustSec export. `benches/audit_compare.sh` puts the same
+//! corpus against the whole OSV snapshot scanned cold and through an index (and through the
+//! index with the report encrypted to an age recipient, `--encrypt-to`: the difference is what
+//! encryption costs), and uv's Cargo.lock (683 crates) against the RustSec export. `benches/audit_compare.sh` puts the same
 //! runs beside `cargo audit`.
 //!
 //! `cargo build --release && cargo bench --bench audit` (the snapshot is `../shared/osv`, or
@@ -67,6 +68,19 @@ fn bench_audit(c: &mut Criterion) {
     });
     g.bench_function("soar-corpus/whole-snapshot/index", |b| {
         b.iter(|| run(&bin, root, &["corpora/opensecops-soar"], &index, &report))
+    });
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let encrypted = tmp.path().join("report.age");
+    g.bench_function("soar-corpus/whole-snapshot/index/encrypt-to", |b| {
+        b.iter(|| {
+            run(
+                &bin,
+                root,
+                &["corpora/opensecops-soar", "--encrypt-to", &recipient],
+                &index,
+                &encrypted,
+            )
+        })
     });
     let crates = osv.join("crates");
     g.bench_function("uv-cargo-lock/rustsec/cold", |b| {

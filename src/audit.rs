@@ -9,6 +9,9 @@
 //! informational records (unmaintained, unsound, notice) are warnings unless denied.
 
 pub mod policy;
+pub mod render;
+pub mod report;
+pub mod sarif;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -16,8 +19,8 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::model::{Ecosystem, PackageName};
-use crate::osv::matching::{Because, affects};
-use crate::osv::{Advisory, Database, Event, SeverityEntry};
+use crate::osv::matching::{Because, affects, smallest_upgrade};
+use crate::osv::{Advisory, Affected, Database, Event, Reference, SeverityEntry};
 
 pub use policy::Policy;
 
@@ -137,14 +140,45 @@ pub struct Finding {
     pub matched_by: &'static str,
     /// Versions the advisory names as fixed.
     pub fixed_in: Vec<String>,
-    /// Where the version is used.
+    /// The smallest version that clears every vulnerability and malicious-package finding of
+    /// this package version at once (none when no fixed version does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<String>,
+    /// Where the version is used: the lockfiles (or manifest, SBOM) that lock it.
     pub used_by: Vec<String>,
+    /// The advisory's references (advisories, reports, fixes), as the record lists them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
     /// The advisory record.
     pub source: String,
     /// The response clock.
     pub sla: Sla,
+    /// The `note` of the policy's `[[clock]]` entry that started the clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_note: Option<String>,
+    /// The VEX statement that names this finding: it suppresses the finding, or has expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vex: Option<VexApplied>,
     /// Whether this finding makes the audit fail (`--fail-on`, `--deny`).
     pub fails: bool,
+}
+
+/// A `not_affected` VEX statement applied to a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct VexApplied {
+    /// Why not affected (the statement's justification).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The statement's impact statement or detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The last day the statement is in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Past its expiry: it no longer suppresses the finding.
+    pub expired: bool,
+    /// Where the statement is (`vex.json statement 3`).
+    pub statement: String,
 }
 
 /// The response clock of a finding.
@@ -165,6 +199,9 @@ pub struct Sla {
     /// Business days left (negative when overdue), when the deadline is a date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_left: Option<i64>,
+    /// Business days past the due date, when overdue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_business_days: Option<i64>,
 }
 
 /// Which findings fail the audit.
@@ -325,13 +362,15 @@ fn sla_for(
     match days {
         Some(n) => {
             let due = add_business_days(start, n, o.policy.holidays());
+            let left = business_days_between(o.now_days, due, o.policy.holidays());
             Sla {
                 clock_start: crate::date::format_day(start),
                 clock_source: source,
                 due: crate::date::format_day(due),
                 business_days: Some(n),
                 overdue: o.now_days > due,
-                days_left: Some(business_days_between(o.now_days, due, o.policy.holidays())),
+                days_left: Some(left),
+                overdue_business_days: (o.now_days > due).then_some(-left),
             }
         }
         None => Sla {
@@ -341,6 +380,7 @@ fn sla_for(
             business_days: None,
             overdue: false,
             days_left: None,
+            overdue_business_days: None,
         },
     }
 }
@@ -349,6 +389,10 @@ fn sla_for(
 pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in subjects {
+        let first = out.len();
+        // The entries of this package in the advisories that hit it (vulnerabilities and
+        // malicious reports): the upgrade must clear them all.
+        let mut to_clear: Vec<&Affected> = Vec::new();
         let mut seen = BTreeSet::new();
         for a in db.for_package(s.ecosystem, &s.name) {
             if !seen.insert(a.id.clone()) {
@@ -387,6 +431,18 @@ pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
                 FindingKind::Warning(i) => o.deny.iter().any(|d| d == i || d == "warnings"),
                 _ => o.fail_on.admits(severity),
             };
+            if !matches!(kind, FindingKind::Warning(_)) {
+                to_clear.extend(
+                    a.affected
+                        .iter()
+                        .filter(|e| e.ecosystem == s.ecosystem && e.name == s.name),
+                );
+            }
+            let policy_note = o
+                .policy
+                .clock(a, s.name.as_str())
+                .and_then(|(_, note)| note)
+                .map(plain_owned);
             // Advisory text is data from the database: in the report it is plain text on one
             // line, so a summary cannot forge a report line or send terminal escapes.
             let plain = |t: &str| crate::redact::plain_text(t).into_owned();
@@ -411,10 +467,28 @@ pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
                     Because::InRange => "range",
                 },
                 fixed_in: fixed.iter().map(|x| plain(x)).collect(),
+                upgrade: None,
                 used_by: s.used_by.iter().map(|x| plain(x)).collect(),
+                references: a
+                    .references
+                    .iter()
+                    .map(|r| Reference {
+                        kind: plain(&r.kind),
+                        url: plain(&r.url),
+                    })
+                    .collect(),
                 source: plain(&a.source),
+                policy_note,
+                vex: None,
                 fails,
             });
+        }
+        if !to_clear.is_empty() {
+            let upgrade =
+                smallest_upgrade(s.ecosystem, &s.version, &to_clear).map(|v| plain_owned(&v));
+            for f in &mut out[first..] {
+                f.upgrade = upgrade.clone();
+            }
         }
     }
     // Dated deadlines first (earliest first), then those waiting for the next release.
@@ -430,6 +504,81 @@ pub fn audit(subjects: &[Subject], db: &Database, o: &Options) -> Vec<Finding> {
             .then(a.id.cmp(&b.id))
     });
     out
+}
+
+fn plain_owned(t: &str) -> String {
+    crate::redact::plain_text(t).into_owned()
+}
+
+/// Findings after VEX: those still in force, those a `not_affected` statement suppresses, and
+/// the statements that suppress nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Triaged {
+    /// Findings in force (an expired statement is noted on its finding).
+    pub findings: Vec<Finding>,
+    /// Findings a statement in force suppresses; they never fail the audit.
+    pub suppressed: Vec<Finding>,
+    /// `not_affected` statements that name no finding of this audit (stale suppressions).
+    pub stale: Vec<crate::vex::Statement>,
+}
+
+/// Apply VEX statements to findings at `today`: a finding named by a `not_affected` statement
+/// in force moves to `suppressed`; one named only by expired statements stays, flagged.
+/// Statements of other statuses change nothing.
+pub fn apply_vex(
+    findings: Vec<Finding>,
+    statements: &[crate::vex::Statement],
+    today: i64,
+) -> Triaged {
+    let not_affected: Vec<&crate::vex::Statement> = statements
+        .iter()
+        .filter(|s| s.status == crate::vex::Status::NotAffected)
+        .collect();
+    let mut used = vec![false; not_affected.len()];
+    let mut t = Triaged::default();
+    for mut f in findings {
+        let name = PackageName::new(f.ecosystem, &f.name);
+        let covering: Vec<usize> = not_affected
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.covers(f.ecosystem, &name, &f.version, &f.id, &f.aliases))
+            .map(|(i, _)| i)
+            .collect();
+        for &i in &covering {
+            used[i] = true;
+        }
+        // A statement in force wins over an expired one.
+        let chosen = covering
+            .iter()
+            .find(|&&i| !not_affected[i].expired(today))
+            .or(covering.first());
+        let Some(&i) = chosen else {
+            t.findings.push(f);
+            continue;
+        };
+        let s = not_affected[i];
+        let expired = s.expired(today);
+        f.vex = Some(VexApplied {
+            justification: s.justification.clone(),
+            detail: s.detail.clone(),
+            expires: s.expires.clone(),
+            expired,
+            statement: s.origin.clone(),
+        });
+        if expired {
+            t.findings.push(f);
+        } else {
+            f.fails = false;
+            t.suppressed.push(f);
+        }
+    }
+    t.stale = not_affected
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !u)
+        .map(|(s, _)| (*s).clone())
+        .collect();
+    t
 }
 
 /// Counts for the public summary line: nothing that names a package or an advisory.
@@ -458,6 +607,12 @@ pub struct Summary {
     /// The nearest due date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub earliest_due: Option<String>,
+    /// Findings a VEX statement suppresses (not counted above).
+    pub suppressed: usize,
+    /// Findings whose VEX statement has expired (counted above).
+    pub expired_suppressions: usize,
+    /// `not_affected` VEX statements that name no finding.
+    pub stale_suppressions: usize,
 }
 
 /// Count findings.
@@ -466,6 +621,9 @@ pub fn summarize(findings: &[Finding]) -> Summary {
     for f in findings {
         if f.fails {
             s.failing += 1;
+        }
+        if f.vex.as_ref().is_some_and(|v| v.expired) {
+            s.expired_suppressions += 1;
         }
         if let FindingKind::Warning(_) = f.kind {
             s.warnings += 1;
@@ -544,6 +702,7 @@ mod tests {
             database_severity: Some("LOW".into()),
             malicious: false,
             affected: vec![],
+            references: vec![],
             source: String::new(),
             record_sha256: None,
         };

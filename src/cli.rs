@@ -116,7 +116,8 @@ enum Command {
     /// Verify the PEP 740 provenance of the locked PyPI packages offline (Sigstore attestations
     /// binding each file to its Trusted Publisher) and pin each package's publisher
     Provenance(provenance::ProvenanceArgs),
-    /// Manage advisory databases: build a compact index of OSV sources
+    /// Manage advisory databases: download fresh OSV data (`db update`), build a compact index of
+    /// OSV sources (`db index`)
     #[command(subcommand)]
     Db(audit::DbCommand),
     /// Manage signing keys: generate an ECDSA P-256 pair (cosign's encrypted key format)

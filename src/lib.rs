@@ -33,3 +33,4 @@ pub mod resolve;
 pub mod sbom;
 pub mod sign;
 pub mod store;
+pub mod vex;

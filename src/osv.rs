@@ -8,6 +8,7 @@
 
 pub mod index;
 pub mod matching;
+pub mod update;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -50,12 +51,26 @@ pub struct Advisory {
     pub malicious: bool,
     /// The affected packages of the ecosystems repro knows.
     pub affected: Vec<Affected>,
+    /// `references[]`: advisories, reports, fixes, as the record lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
     /// Where the record was read (file, or `archive.zip!/member`).
     pub source: String,
     /// SHA-256 of the record file, kept by the index so that an audit can tell whether the
     /// file changed since (not set for zip members: the zip itself is checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_sha256: Option<String>,
+}
+
+/// A `references[]` entry: its OSV type (`ADVISORY`, `WEB`, `FIX`, `REPORT`, `PACKAGE`, …) and
+/// URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The OSV reference type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The URL, as written.
+    pub url: String,
 }
 
 /// A `severity[]` entry: `CVSS_V3`, `CVSS_V4`, `CVSS_V2`, … and its vector.
@@ -501,6 +516,16 @@ struct RawRecord<'a> {
     affected: Vec<RawAffected<'a>>,
     #[serde(default, borrow, deserialize_with = "nullable")]
     database_specific: Option<RawDatabaseSpecific<'a>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    references: Vec<RawReference<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawReference<'a> {
+    #[serde(rename = "type", default, borrow, deserialize_with = "nullable")]
+    kind: Option<Str<'a>>,
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    url: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -660,6 +685,16 @@ pub fn parse_record(bytes: &[u8], label: &dyn std::fmt::Display, wanted: Wanted)
             severity: raw.severity,
             database_severity,
             affected,
+            references: raw
+                .references
+                .into_iter()
+                .filter_map(|r| {
+                    Some(Reference {
+                        kind: r.kind.map(Cow::into_owned).unwrap_or_default(),
+                        url: r.url?.into_owned(),
+                    })
+                })
+                .collect(),
             source: label.to_string(),
             record_sha256: None,
         }),

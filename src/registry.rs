@@ -186,6 +186,39 @@ impl Http {
         coding: Coding,
         consume: impl FnOnce(&mut dyn Read, Option<u64>) -> Result<T, FetchError>,
     ) -> Result<T, FetchError> {
+        match self.request(url, accept, coding, None, |_, r, len| consume(r, len))? {
+            Conditional::Modified { value, .. } => Ok(value),
+            // Only a conditional request is answered 304.
+            Conditional::NotModified => Err(FetchError::Protocol {
+                url: url.to_string(),
+                detail: "HTTP 304 to an unconditional request".to_string(),
+            }),
+        }
+    }
+
+    /// GET `url` as [`Http::get`] does (identity coding), conditionally: with `If-None-Match`
+    /// and `If-Modified-Since` from the validators of the copy held. A 304 is
+    /// [`Conditional::NotModified`] (no body read); otherwise `consume` reads the body, and the
+    /// answer's own validators come back with its value.
+    pub fn get_conditional<T>(
+        &self,
+        url: &str,
+        held: &Validators,
+        consume: impl FnOnce(&mut dyn Read, Option<u64>) -> Result<T, FetchError>,
+    ) -> Result<Conditional<T>, FetchError> {
+        self.request(url, None, Coding::Identity, Some(held), |_, r, len| {
+            consume(r, len)
+        })
+    }
+
+    fn request<T>(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        coding: Coding,
+        held: Option<&Validators>,
+        consume: impl FnOnce(&Validators, &mut dyn Read, Option<u64>) -> Result<T, FetchError>,
+    ) -> Result<Conditional<T>, FetchError> {
         let started = std::time::Instant::now();
         let budget = self.options.timeout * ATTEMPT_TIMEOUTS;
         let (first, first_auth) = split_credentials(url);
@@ -217,6 +250,14 @@ impl Http {
             if let Some(auth) = &auth {
                 req = req.header("Authorization", auth);
             }
+            if let Some(held) = held {
+                if let Some(etag) = &held.etag {
+                    req = req.header("If-None-Match", etag);
+                }
+                if let Some(date) = &held.last_modified {
+                    req = req.header("If-Modified-Since", date);
+                }
+            }
             let mut resp = req
                 .config()
                 .timeout_global(Some(remaining))
@@ -232,6 +273,15 @@ impl Http {
                         detail: other.to_string(),
                     },
                 })?;
+            if resp.status().as_u16() == 304 {
+                if held.is_none() {
+                    return Err(FetchError::Protocol {
+                        url: current.clone(),
+                        detail: "HTTP 304 to an unconditional request".to_string(),
+                    });
+                }
+                return Ok(Conditional::NotModified);
+            }
             if resp.status().is_redirection() {
                 let location = resp
                     .headers()
@@ -276,20 +326,57 @@ impl Http {
                 .get("content-encoding")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let validators = Validators {
+                etag: header("etag"),
+                last_modified: header("last-modified"),
+            };
             let len = resp.body().content_length();
             let mut reader = resp.body_mut().as_reader();
-            return if coding == Coding::Gzip && gzip {
+            let value = if coding == Coding::Gzip && gzip {
                 // The decoded length is unknown: the consumer's own cap applies.
-                consume(&mut flate2::read::GzDecoder::new(reader), None)
+                consume(&validators, &mut flate2::read::GzDecoder::new(reader), None)
             } else {
-                consume(&mut reader, len)
-            };
+                consume(&validators, &mut reader, len)
+            }?;
+            return Ok(Conditional::Modified { value, validators });
         }
         Err(FetchError::Protocol {
             url: url.to_string(),
             detail: format!("more than {MAX_REDIRECTS} redirects"),
         })
     }
+}
+
+/// The validators of a copy held from an earlier download (RFC 9110 §8.8): its `ETag` and its
+/// `Last-Modified`, as the server sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    /// The `ETag` header, sent back as `If-None-Match`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The `Last-Modified` header (an HTTP date), sent back as `If-Modified-Since`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// The answer to a conditional request.
+#[derive(Debug)]
+pub enum Conditional<T> {
+    /// 304: the copy held is current.
+    NotModified,
+    /// A new body, consumed, and its validators.
+    Modified {
+        /// What the consumer made of the body.
+        value: T,
+        /// The answer's validators.
+        validators: Validators,
+    },
 }
 
 /// `url` without its user information, and the `Authorization: Basic …` value it stood for.

@@ -36,6 +36,7 @@ struct Clock {
     advisory: String,
     package: Option<String>,
     start: i64,
+    note: Option<String>,
 }
 
 /// Largest policy file read. A policy is a few lines; the cap keeps a mistaken path (a log, a
@@ -64,7 +65,6 @@ struct RawClock {
     advisory: String,
     package: Option<String>,
     start: Spanned<String>,
-    #[allow(dead_code)]
     note: Option<String>,
 }
 
@@ -124,6 +124,7 @@ impl Policy {
                     start: date(&c.start, "a `[[clock]]` entry's `start`")?,
                     advisory: c.advisory,
                     package: c.package,
+                    note: c.note,
                 })
             })
             .collect::<Result<_, PolicyError>>()?;
@@ -162,6 +163,12 @@ impl Policy {
 
     /// The policy's clock start for this advisory (matched by id or alias) and package.
     pub fn clock_start(&self, advisory: &Advisory, package: &str) -> Option<i64> {
+        self.clock(advisory, package).map(|(start, _)| start)
+    }
+
+    /// The earliest `[[clock]]` entry for this advisory (matched by id or alias) and package:
+    /// its start, and its `note` (for the private report).
+    pub fn clock(&self, advisory: &Advisory, package: &str) -> Option<(i64, Option<&str>)> {
         self.clocks
             .iter()
             .filter(|c| c.advisory == advisory.id || advisory.aliases.contains(&c.advisory))
@@ -170,8 +177,8 @@ impl Policy {
                     p == package || PackageName::new(Ecosystem::Pypi, p).as_str() == package
                 })
             })
-            .map(|c| c.start)
-            .min()
+            .min_by_key(|c| c.start)
+            .map(|c| (c.start, c.note.as_deref()))
     }
 }
 

@@ -162,7 +162,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
     let audit_report = match &args.audit_report {
         Some(p) => p.clone(),
-        None => crate::cli::audit::default_report(false).map_err(Stop::Error)?,
+        None => crate::cli::audit::default_report("txt").map_err(Stop::Error)?,
     };
     // Open the key first: a wrong passphrase should not cost a build.
     crate::cli::sign::warn_exposed_key(&args.key, printer);

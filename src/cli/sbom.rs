@@ -44,6 +44,10 @@ pub struct SbomArgs {
     /// SPDX licence ids allowed (comma-separated): components outside them are listed, exit 1
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     allow_licenses: Option<Vec<String>>,
+    /// Embed VEX statements (OpenVEX JSON or a CycloneDX VEX BOM) in the SBOM's
+    /// `vulnerabilities`, each about the components its purls name; repeat for several
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
     /// Print only the licence report (components with an unknown or disallowed licence)
     #[arg(long)]
     licenses_only: bool,
@@ -193,7 +197,25 @@ fn attach_publishers(bom: &mut Bom, store: &crate::store::Store) -> anyhow::Resu
 
 /// Render and write (atomically) or print the SBOM.
 fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let doc = render(bom, args.spec);
+    let mut doc = render(bom, args.spec);
+    if !args.vex.is_empty() {
+        let mut statements = Vec::new();
+        for path in &args.vex {
+            match crate::vex::load(path) {
+                Ok(s) => statements.extend(s),
+                Err(e) => {
+                    printer.error(&e.to_string(), None);
+                    return Ok(ExitStatus::Error);
+                }
+            }
+        }
+        let skipped = crate::sbom::cyclonedx::embed_vex(&mut doc, &statements);
+        if skipped > 0 {
+            printer.warning(&format!(
+                "{skipped} VEX statement(s) name no component of this SBOM: left out"
+            ));
+        }
+    }
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
     match &args.out {

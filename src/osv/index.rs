@@ -25,7 +25,8 @@ use crate::osv::{Advisory, Database, OsvError, Parsed, Problem};
 
 /// First bytes of an index file.
 pub const MAGIC: &[u8; 16] = b"repro-osv-index\n";
-const SCHEMA: &str = "repro.osv-index/v1";
+// v2: advisories carry their `references` (an index of v1 would report none).
+const SCHEMA: &str = "repro.osv-index/v2";
 
 /// Errors opening or building an index.
 #[derive(Debug, thiserror::Error)]

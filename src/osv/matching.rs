@@ -112,6 +112,39 @@ pub fn affects(entry: &Affected, version: &str) -> Option<Because> {
         .then_some(Because::InRange)
 }
 
+/// The smallest upgrade that clears every advisory entry of a package at once: the lowest
+/// version above `current` that the entries name as fixed (a `fixed` event of any range) and
+/// that none of them affects, in the ecosystem's order (PEP 440, semver). OSV records name the
+/// fixing releases, not every release, so the answer is always a version some advisory points
+/// to. `None` when no such version exists: a malicious package (every version affected), an
+/// advisory with only `last_affected`, or fixes that each leave another entry open.
+pub fn smallest_upgrade(
+    ecosystem: crate::model::Ecosystem,
+    current: &str,
+    entries: &[&Affected],
+) -> Option<String> {
+    let o = match ecosystem {
+        Ecosystem::Pypi => Ordering_::Pep440,
+        Ecosystem::Cargo => Ordering_::Semver,
+    };
+    let now = Version::parse(o, current)?;
+    let mut candidates: Vec<(Version, &str)> = entries
+        .iter()
+        .flat_map(|e| &e.ranges)
+        .flat_map(|r| &r.events)
+        .filter_map(|ev| match ev {
+            Event::Fixed(v) => Version::parse(o, v).map(|p| (p, v.as_str())),
+            _ => None,
+        })
+        .filter(|(p, _)| p.cmp(&now) == Some(Ordering::Greater))
+        .collect();
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).unwrap_or(Ordering::Equal));
+    candidates
+        .into_iter()
+        .find(|(_, v)| entries.iter().all(|e| affects(e, v).is_none()))
+        .map(|(_, v)| v.trim().to_string())
+}
+
 fn in_range(o: Ordering_, v: &Version, events: &[Event]) -> bool {
     let parse = |s: &str| {
         if s == "0" {
@@ -257,6 +290,81 @@ mod tests {
             "1.0 == 1.0.0 in PEP 440"
         );
         assert_eq!(affects(&e, "4.3"), None);
+    }
+
+    #[test]
+    fn smallest_upgrade_clears_every_entry() {
+        // Two advisories of one package: fixed in 2.8.4, and in 2.9.1 (or 2.8.6 on the 2.8 line).
+        let a = entry(
+            Ecosystem::Pypi,
+            RangeKind::Ecosystem,
+            vec![Introduced(s("0")), Fixed(s("2.8.4"))],
+            &[],
+        );
+        let mut b = entry(
+            Ecosystem::Pypi,
+            RangeKind::Ecosystem,
+            vec![Introduced(s("0")), Fixed(s("2.8.6"))],
+            &[],
+        );
+        b.ranges.push(Range {
+            kind: RangeKind::Ecosystem,
+            events: vec![Introduced(s("2.9")), Fixed(s("2.9.1"))],
+        });
+        assert_eq!(
+            smallest_upgrade(Ecosystem::Pypi, "2.8.3", &[&a]).as_deref(),
+            Some("2.8.4")
+        );
+        assert_eq!(
+            smallest_upgrade(Ecosystem::Pypi, "2.8.3", &[&a, &b]).as_deref(),
+            Some("2.8.6")
+        );
+        // A fix listed as affected elsewhere (`versions`) does not clear it.
+        let c = entry(
+            Ecosystem::Pypi,
+            RangeKind::Ecosystem,
+            vec![Introduced(s("0")), Fixed(s("2.8.5"))],
+            &["2.8.6"],
+        );
+        assert_eq!(
+            smallest_upgrade(Ecosystem::Pypi, "2.8.3", &[&a, &b, &c]).as_deref(),
+            Some("2.9.1")
+        );
+        // PEP 440 order, not string order: 2.10 is above 2.9.
+        let d = entry(
+            Ecosystem::Pypi,
+            RangeKind::Ecosystem,
+            vec![Introduced(s("0")), Fixed(s("2.10")), Fixed(s("2.9"))],
+            &["2.9"],
+        );
+        assert_eq!(
+            smallest_upgrade(Ecosystem::Pypi, "2.8", &[&d]).as_deref(),
+            Some("2.10")
+        );
+        // Every version affected (a malicious package): nothing to upgrade to.
+        let mal = entry(
+            Ecosystem::Pypi,
+            RangeKind::Ecosystem,
+            vec![Introduced(s("0"))],
+            &[],
+        );
+        assert_eq!(smallest_upgrade(Ecosystem::Pypi, "1.0", &[&mal, &a]), None);
+        // Semver for crates.
+        let k = entry(
+            Ecosystem::Cargo,
+            RangeKind::Semver,
+            vec![
+                Introduced(s("0.0.0-0")),
+                Fixed(s("0.3.27")),
+                Introduced(s("0.4.0")),
+                Fixed(s("0.4.16")),
+            ],
+            &[],
+        );
+        assert_eq!(
+            smallest_upgrade(Ecosystem::Cargo, "0.4.15", &[&k]).as_deref(),
+            Some("0.4.16")
+        );
     }
 
     #[test]

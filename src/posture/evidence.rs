@@ -1602,7 +1602,9 @@ fn audit_counts(text: &str) -> Result<(i64, usize, usize, usize), String> {
     // The text report's first line: `repro audit, YYYY-MM-DD: N packages; F findings (X
     // failing), W warnings`; each overdue finding has a `  due: DATE OVERDUE (clock from …)`
     // line (a record's summary is one indented line too, and could only add a false overdue).
+    // The Markdown report (`--format markdown`) has the same lines, as a heading and items.
     let first = text.lines().next().unwrap_or("");
+    let first = first.strip_prefix("# ").unwrap_or(first);
     let rest = first
         .strip_prefix("repro audit, ")
         .ok_or("neither a `repro audit` text report nor its JSON")?;
@@ -1623,7 +1625,10 @@ fn audit_counts(text: &str) -> Result<(i64, usize, usize, usize), String> {
     let findings = number(" findings").ok_or("its first line has no finding count")?;
     let overdue = text
         .lines()
-        .filter(|l| l.starts_with("  due: ") && l.contains(" OVERDUE (clock from "))
+        .filter(|l| {
+            (l.starts_with("  due: ") || l.starts_with("- due: "))
+                && l.contains(" OVERDUE (clock from ")
+        })
         .count();
     Ok((day, packages, findings, overdue))
 }

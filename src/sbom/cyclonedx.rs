@@ -52,6 +52,187 @@ pub struct Document {
     /// Dependency graph.
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    /// VEX statements about the components (`repro sbom --vex`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+/// A `vulnerabilities[]` entry: a VEX statement about components of this BOM
+/// (<https://cyclonedx.org/docs/1.6/json/#vulnerabilities>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vulnerability {
+    /// The advisory id.
+    pub id: String,
+    /// Other ids of the same advisory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<VulnerabilityReference>,
+    /// The statement.
+    pub analysis: Analysis,
+    /// The components it is about, by bom-ref.
+    pub affects: Vec<Affects>,
+    /// `repro:expires`, `repro:vex-statement`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
+}
+
+/// Another id of a vulnerability, and where it is from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VulnerabilityReference {
+    /// The id.
+    pub id: String,
+    /// Its source.
+    pub source: Source,
+}
+
+/// A vulnerability source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// Its name.
+    pub name: String,
+}
+
+/// A vulnerability's analysis (the VEX status).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// `not_affected`, `false_positive`, `exploitable`, `resolved`, `in_triage`.
+    pub state: String,
+    /// One of CycloneDX's justifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A component a vulnerability is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Affects {
+    /// Its bom-ref.
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+/// CycloneDX's `analysis.justification` values.
+const CDX_JUSTIFICATIONS: &[&str] = &[
+    "code_not_present",
+    "code_not_reachable",
+    "requires_configuration",
+    "requires_dependency",
+    "requires_environment",
+    "protected_by_compiler",
+    "protected_at_runtime",
+    "protected_at_perimeter",
+    "protected_by_mitigating_control",
+];
+
+/// A justification in CycloneDX's terms: its own values as they are, OpenVEX's mapped where the
+/// meaning is the same; `None` otherwise (the original is kept in the detail).
+fn cdx_justification(j: &str) -> Option<&'static str> {
+    if let Some(same) = CDX_JUSTIFICATIONS.iter().find(|c| **c == j) {
+        return Some(same);
+    }
+    match j {
+        "component_not_present" | "vulnerable_code_not_present" => Some("code_not_present"),
+        "vulnerable_code_not_in_execute_path" => Some("code_not_reachable"),
+        "inline_mitigations_already_exist" => Some("protected_by_mitigating_control"),
+        _ => None,
+    }
+}
+
+/// Embed VEX statements in the document's `vulnerabilities`, each about the library components
+/// its purls name (a purl without a version names every version present). Statements that name
+/// no component of the document are left out; their number is returned. The serial number is
+/// derived again, over the statements too.
+pub fn embed_vex(doc: &mut Document, statements: &[crate::vex::Statement]) -> usize {
+    use crate::vex::Status;
+    let mut skipped = 0;
+    let mut out = Vec::new();
+    for s in statements {
+        let mut refs: Vec<String> = doc
+            .components
+            .iter()
+            .filter(|c| c.kind == "library")
+            .filter_map(|c| {
+                let purl = c.purl.as_deref()?;
+                let p = crate::vex::parse_purl(purl)?;
+                s.products
+                    .iter()
+                    .any(|q| {
+                        q.ecosystem == p.ecosystem
+                            && q.name == p.name
+                            && q.version
+                                .as_ref()
+                                .is_none_or(|v| Some(v) == p.version.as_ref())
+                    })
+                    .then(|| c.bom_ref.clone())
+                    .flatten()
+            })
+            .collect();
+        refs.sort();
+        refs.dedup();
+        if refs.is_empty() {
+            skipped += 1;
+            continue;
+        }
+        let justification = s.justification.as_deref();
+        let (state, cdx) = match (&s.status, justification) {
+            (Status::NotAffected, Some("false_positive")) => ("false_positive", None),
+            (Status::NotAffected, j) => ("not_affected", j.and_then(cdx_justification)),
+            (Status::Affected, _) => ("exploitable", None),
+            (Status::Fixed, _) => ("resolved", None),
+            (Status::UnderInvestigation, _) => ("in_triage", None),
+        };
+        let detail = match (justification, cdx, &s.detail) {
+            (Some(j), None, Some(d)) if j != "false_positive" => Some(format!("{j}: {d}")),
+            (Some(j), None, None) if j != "false_positive" => Some(j.to_string()),
+            (_, _, d) => d.clone(),
+        };
+        let mut properties = Vec::new();
+        if let Some(e) = &s.expires {
+            properties.push(Property {
+                name: "repro:expires".into(),
+                value: e.clone(),
+            });
+        }
+        out.push(Vulnerability {
+            id: s.vulnerability.clone(),
+            references: s
+                .aliases
+                .iter()
+                .map(|a| VulnerabilityReference {
+                    id: a.clone(),
+                    source: Source {
+                        name: if a.starts_with("GHSA-") {
+                            "GitHub".into()
+                        } else if a.starts_with("CVE-") {
+                            "NVD".into()
+                        } else {
+                            "OSV".into()
+                        },
+                    },
+                })
+                .collect(),
+            analysis: Analysis {
+                state: state.into(),
+                justification: cdx.map(str::to_string),
+                detail,
+            },
+            affects: refs
+                .into_iter()
+                .map(|reference| Affects { reference })
+                .collect(),
+            properties,
+        });
+    }
+    out.sort_by(|a, b| (&a.id, &a.affects[0].reference).cmp(&(&b.id, &b.affects[0].reference)));
+    doc.vulnerabilities = out;
+    if !doc.vulnerabilities.is_empty() {
+        let canonical =
+            serde_json::to_vec(&(&doc.serial_number, &doc.vulnerabilities)).expect("serializes");
+        let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &canonical);
+        doc.serial_number = Some(format!("urn:uuid:{uuid}"));
+    }
+    skipped
 }
 
 /// Document metadata.
@@ -325,5 +506,6 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
         }),
         components,
         dependencies,
+        vulnerabilities: Vec::new(),
     }
 }

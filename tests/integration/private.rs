@@ -536,6 +536,95 @@ fn audit_error_paths_name_no_package_advisory_or_record() {
         ),
         2,
     );
+
+    // Encryption: a recipient that does not parse; an encrypted report that cannot be written.
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    for args in [
+        &["--encrypt-to", "secretpkg-1.2.3", "--report", report][..],
+        &[
+            "--encrypt-to",
+            &recipient,
+            "--report",
+            "/nonexistent/dir/r.age",
+        ][..],
+    ] {
+        assert_private(
+            "encryption",
+            &audit(dir, &[&["--db", db, lock][..], args].concat()),
+            2,
+        );
+    }
+    // A --notify command that prints the findings and fails.
+    assert_private(
+        "notify",
+        &audit(
+            dir,
+            &[
+                "--db",
+                db,
+                lock,
+                "--report",
+                report,
+                "--notify",
+                "cat; echo PYSEC-T-SECRET secretpkg 1.2.3 >&2; exit 4",
+            ],
+        ),
+        2,
+    );
+    // An unknown data age under --max-db-age, a damaged `repro db update` state, stale data.
+    assert_private(
+        "unknown age",
+        &audit(
+            dir,
+            &["--db", db, lock, "--report", report, "--max-db-age", "36h"],
+        ),
+        2,
+    );
+    let managed = dir.join("managed");
+    std::fs::create_dir(&managed).unwrap();
+    let built = repro()
+        .args(["db", "index", db, "--out"])
+        .arg(managed.join("osv.idx"))
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(0), "{}", output_of(&built));
+    let managed_db = managed.to_str().unwrap();
+    let state = |checked: &str| {
+        std::fs::write(
+            managed.join("repro-db.json"),
+            format!(
+                r#"{{"schema": "repro.db/v1", "sources": {{"osv-PyPI.zip": {{"url": "http://127.0.0.1:9/secretpkg", "sha256": "", "size": 0, "records": 1, "retrieved": "{checked}", "checked": "{checked}"}}}}}}"#
+            ),
+        )
+        .unwrap();
+    };
+    state("2020-01-01T00:00:00Z");
+    let out = audit(
+        dir,
+        &[
+            "--db",
+            managed_db,
+            lock,
+            "--report",
+            report,
+            "--max-db-age",
+            "36h",
+        ],
+    );
+    assert_private("stale data", &out, 2);
+    assert!(output_of(&out).contains("days old"), "{}", output_of(&out));
+    state("not a time");
+    assert_private(
+        "damaged state",
+        &audit(dir, &["--db", managed_db, lock, "--report", report]),
+        2,
+    );
+    std::fs::write(managed.join("repro-db.json"), "{\"secretpkg\": ").unwrap();
+    assert_private(
+        "unreadable state",
+        &audit(dir, &["--db", managed_db, lock, "--report", report]),
+        2,
+    );
 }
 
 /// An advisory's text is plain in the report: no line breaks to forge a finding, no escapes.

@@ -394,6 +394,10 @@ impl jsonschema::Retrieve for VendoredSchemas {
     }
 }
 
+pub(crate) fn validate_1_5(doc: &serde_json::Value) -> Vec<String> {
+    validate(doc, "cyclonedx-1.5", "bom-1.5.SNAPSHOT.schema.json")
+}
+
 pub(crate) fn validate_1_6(doc: &serde_json::Value) -> Vec<String> {
     validate(doc, "cyclonedx", "bom-1.6.schema.json")
 }

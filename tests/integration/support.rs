@@ -32,6 +32,9 @@ pub enum Reply {
     RawThenStall(Vec<u8>),
     /// Send these bytes (a head), then `n` body bytes one at a time, `interval` apart.
     Drip(Vec<u8>, usize, Duration),
+    /// 200 with this body, an `ETag` and a `Last-Modified`; 304 without a body when the request's
+    /// `If-None-Match` names the ETag.
+    Tagged(Vec<u8>, String),
 }
 
 /// The request line and headers of each request, in arrival order.
@@ -145,7 +148,7 @@ fn serve(
         requests
             .lock()
             .unwrap()
-            .push((request_line.trim_end().to_string(), headers));
+            .push((request_line.trim_end().to_string(), headers.clone()));
         let reply = {
             let mut routes = routes.lock().unwrap();
             let reply = routes.get(&path).cloned();
@@ -169,6 +172,27 @@ fn serve(
             Some(Reply::Ok(body, ctype)) => out
                 .write_all(head("200 OK", body.len(), ctype).as_bytes())
                 .and_then(|_| out.write_all(&body)),
+            Some(Reply::Tagged(body, etag)) => {
+                let matches = headers.iter().any(|h| {
+                    h.split_once(':').is_some_and(|(k, v)| {
+                        k.eq_ignore_ascii_case("if-none-match") && v.trim() == etag
+                    })
+                });
+                if matches {
+                    out.write_all(
+                        format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\n\r\n").as_bytes(),
+                    )
+                } else {
+                    out.write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/zip\r\nETag: {etag}\r\nLast-Modified: Wed, 02 Dec 2026 06:00:00 GMT\r\n\r\n",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .and_then(|_| out.write_all(&body))
+                }
+            }
             Some(Reply::Status(code)) => {
                 out.write_all(head(&format!("{code} Error"), 0, "text/plain").as_bytes())
             }
