@@ -20,6 +20,7 @@ mod data;
 mod elf;
 mod group;
 pub mod hostpath;
+pub mod html;
 mod manifest;
 mod tree;
 
@@ -33,7 +34,7 @@ use crate::archive::{ArchiveError, ArchiveFormat, Budget, WalkLimits};
 use crate::manifest::ManifestError;
 
 pub use bytes::{hex_window, is_text, text_diff};
-pub use group::{Class, Group, groups};
+pub use group::{Class, ClassSummary, Group, groups, summary_by_kind, thousands};
 
 /// Version of the JSON document `repro diff --json` prints. `groups` was added within v1: a
 /// consumer of v1 that ignores unknown fields reads every report as before.
@@ -287,6 +288,58 @@ pub enum DiffError {
     /// A manifest is not one this version reads.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+}
+
+impl DiffError {
+    /// A stable name for the kind of failure, for JSON consumers: `read`, `archive` or
+    /// `manifest`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DiffError::Io { .. } => "read",
+            DiffError::Archive(_) => "archive",
+            DiffError::Manifest(_) => "manifest",
+        }
+    }
+}
+
+/// Version of the document `repro diff --json` prints instead of a [`DiffReport`] when the
+/// comparison could not complete (exit 2).
+pub const ERROR_SCHEMA: &str = "repro.diff.error/v1";
+
+/// Why `repro diff` could not complete, as `--json` prints it: one document on stdout, as a
+/// report would be.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffFailure {
+    /// [`ERROR_SCHEMA`].
+    pub schema: &'static str,
+    /// A, as given.
+    pub a: PathBuf,
+    /// B, as given.
+    pub b: PathBuf,
+    /// What failed.
+    pub error: FailureDetail,
+}
+
+/// The failure of a [`DiffFailure`].
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureDetail {
+    /// Stable: `read`, `archive`, `manifest` ([`DiffError::code`]), `attest` (the summary could
+    /// not be made or written) or `html` (the page could not be written).
+    pub code: &'static str,
+    /// The message, as the text mode prints it.
+    pub message: String,
+}
+
+impl DiffFailure {
+    /// A failure document for comparing `a` and `b`.
+    pub fn new(a: &Path, b: &Path, code: &'static str, message: String) -> Self {
+        DiffFailure {
+            schema: ERROR_SCHEMA,
+            a: a.to_path_buf(),
+            b: b.to_path_buf(),
+            error: FailureDetail { code, message },
+        }
+    }
 }
 
 pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DiffError + '_ {

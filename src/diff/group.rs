@@ -83,6 +83,54 @@ pub fn groups(differences: &[Difference]) -> Vec<Group> {
     out
 }
 
+/// How many differences of one class, by kind: a line of the summary a report opens with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassSummary {
+    /// Content or metadata.
+    pub class: Class,
+    /// How many differences of the class.
+    pub total: usize,
+    /// Its kinds with their counts, the most first.
+    pub kinds: Vec<(Kind, usize)>,
+}
+
+/// The summary by kind of some groups: content first, then metadata (a class with no
+/// difference has no line).
+pub fn summary_by_kind(groups: &[Group]) -> Vec<ClassSummary> {
+    let mut out = Vec::new();
+    for class in [Class::Content, Class::Metadata] {
+        let mut kinds: std::collections::BTreeMap<Kind, usize> = Default::default();
+        for g in groups.iter().filter(|g| g.class == class) {
+            *kinds.entry(g.kind).or_default() += g.count;
+        }
+        if kinds.is_empty() {
+            continue;
+        }
+        let total = kinds.values().sum();
+        let mut kinds: Vec<(Kind, usize)> = kinds.into_iter().collect();
+        kinds.sort_by_key(|(k, n)| (usize::MAX - n, *k));
+        out.push(ClassSummary {
+            class,
+            total,
+            kinds,
+        });
+    }
+    out
+}
+
+/// `n` with thousands separated by commas (`1,970`), as counts are printed.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `text` without its parenthesized parts (`only in B (13 bytes)` → `only in B`).
 pub(crate) fn without_parentheses(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -142,6 +190,14 @@ mod tests {
         let mut all: Vec<usize> = g.iter().flat_map(|g| g.differences.clone()).collect();
         all.sort();
         assert_eq!(all, (0..diffs.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(970), "970");
+        assert_eq!(thousands(1970), "1,970");
+        assert_eq!(thousands(13_732_001), "13,732,001");
     }
 
     #[test]
