@@ -52,6 +52,9 @@ pub struct DiffArgs {
     strict: bool,
 }
 
+/// Most members of one group of equal content changes shown in full without `-v`.
+const MAX_CONTENT_SHOWN: usize = 20;
+
 /// How much of a report the text shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -166,14 +169,42 @@ pub fn render(report: &DiffReport, printer: &Printer, detail: Detail) -> String 
             printer.paint(Style::Bold, "content (the likely causes):")
         );
         let mut last = None;
-        for i in content.iter().flat_map(|g| &g.differences) {
-            let d = &report.differences[*i];
-            if last != Some(&d.location) {
-                let _ = writeln!(out, "{}", printer.paint(Style::Bold, location(&d.location)));
-                last = Some(&d.location);
+        for g in &content {
+            // A large group of equal content changes (500 members only in B) opens with its
+            // own line and shows its first members in full, so that the other causes stay in
+            // view; -v shows every member.
+            let shown = if detail == Detail::Members || g.count <= MAX_CONTENT_SHOWN {
+                g.count
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{}: {}: {}",
+                    paint_kind(g.kind),
+                    count(g.count, "member", "members"),
+                    g.change
+                );
+                last = None;
+                MAX_CONTENT_SHOWN
+            };
+            for i in &g.differences[..shown] {
+                let d = &report.differences[*i];
+                if last != Some(&d.location) {
+                    let _ = writeln!(out, "{}", printer.paint(Style::Bold, location(&d.location)));
+                    last = Some(&d.location);
+                }
+                let _ = writeln!(out, "  {}: {}", paint_kind(d.kind), d.summary);
+                write_detail(&mut out, &d.detail, "    ");
             }
-            let _ = writeln!(out, "  {}: {}", paint_kind(d.kind), d.summary);
-            write_detail(&mut out, &d.detail, "    ");
+            if shown < g.count {
+                let _ = writeln!(
+                    out,
+                    "… and {} more {}: {} (-v lists them)",
+                    thousands(g.count - shown),
+                    g.kind,
+                    g.change
+                );
+                last = None;
+            }
         }
     }
     let metadata: Vec<&Group> = groups

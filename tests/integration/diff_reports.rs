@@ -554,3 +554,35 @@ fn html_page_renders_in_headless_chromium() {
         std::fs::copy(&shot, keep).unwrap();
     }
 }
+
+/// A large group of equal content changes (100 members only in B) opens with one line and
+/// shows its first members in full, so the other causes stay in view; `-v` shows them all.
+#[test]
+fn many_added_members_are_one_group_with_the_first_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
+    let member = |name: String, data: &str| Member {
+        name,
+        data: data.as_bytes().to_vec(),
+        year: 2020,
+        uid: None,
+    };
+    write_zip(&a, &[member("pkg/mod.py".into(), "v = 1\n")]);
+    let mut members = vec![member("pkg/mod.py".into(), "v = 2\n")];
+    members.extend((0..100).map(|i| member(format!("pkg/new{i:03}.py"), "n = 1\n")));
+    write_zip(&b, &members);
+    let (code, out, _) = diff(&[], &a, &b);
+    assert_eq!(code, 1);
+    assert!(out.contains("\nadded: 100 members: only in B\n"), "{out}");
+    assert!(
+        out.contains("pkg/new019.py") && !out.contains("pkg/new020.py"),
+        "{out}"
+    );
+    assert!(
+        out.contains("… and 80 more added: only in B (-v lists them)"),
+        "{out}"
+    );
+    assert!(out.contains("-v = 1\n") || out.contains("-v = 1"), "{out}");
+    let (_, verbose, _) = diff(&["-v"], &a, &b);
+    assert!(verbose.contains("pkg/new099.py"), "{verbose}");
+}
