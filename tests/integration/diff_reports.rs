@@ -586,3 +586,46 @@ fn many_added_members_are_one_group_with_the_first_shown() {
     let (_, verbose, _) = diff(&["-v"], &a, &b);
     assert!(verbose.contains("pkg/new099.py"), "{verbose}");
 }
+
+/// Both renderings of a small pair, snapshotted: a member whose text changed, three whose time
+/// moved, two also chowned.
+#[test]
+fn text_and_json_reports_are_snapshotted() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, year, uid, v) in [("a.zip", 2024, 1000, "1"), ("b.zip", 2026, 0, "2")] {
+        let mut members: Vec<Member> = (0..3)
+            .map(|i| Member {
+                name: format!("pkg/m{i}.py"),
+                data: format!("x = {i}\n").into_bytes(),
+                year,
+                uid: (i < 2).then_some(uid),
+            })
+            .collect();
+        members.push(Member {
+            name: "pkg/version.py".into(),
+            data: format!("VERSION = '{v}'\n").into_bytes(),
+            year,
+            uid: None,
+        });
+        write_zip(&dir.path().join(name), &members);
+    }
+    let run_here = |args: &[&str]| {
+        let out = repro().current_dir(dir.path()).args(args).output().unwrap();
+        format!(
+            "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    insta::assert_snapshot!("diff_text", run_here(&["diff", "a.zip", "b.zip"]));
+    insta::assert_snapshot!(
+        "diff_text_verbose",
+        run_here(&["-v", "diff", "a.zip", "b.zip"])
+    );
+    insta::assert_snapshot!(
+        "diff_text_quiet",
+        run_here(&["-q", "diff", "a.zip", "b.zip"])
+    );
+    insta::assert_snapshot!("diff_json", run_here(&["diff", "--json", "a.zip", "b.zip"]));
+}
