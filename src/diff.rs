@@ -371,7 +371,7 @@ pub struct DiffReport {
 
 impl DiffReport {
     /// The differences grouped: one group per kind and change, content first.
-    pub fn groups(&self) -> Vec<Group> {
+    pub fn groups(&self) -> Vec<Group<'_>> {
         groups(&self.differences)
     }
 }
@@ -388,7 +388,7 @@ impl Serialize for DiffReport {
             differences: &'a [Difference],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             notes: &'a [Difference],
-            groups: Vec<Group>,
+            groups: Vec<Group<'a>>,
         }
         Wire {
             schema: self.schema,

@@ -158,7 +158,7 @@ pub fn render(report: &DiffReport, printer: &Printer, detail: Detail) -> String 
             }
         }
     };
-    let content: Vec<&Group> = groups
+    let content: Vec<&Group<'_>> = groups
         .iter()
         .filter(|g| g.class == Class::Content)
         .collect();
@@ -207,7 +207,7 @@ pub fn render(report: &DiffReport, printer: &Printer, detail: Detail) -> String 
             }
         }
     }
-    let metadata: Vec<&Group> = groups
+    let metadata: Vec<&Group<'_>> = groups
         .iter()
         .filter(|g| g.class == Class::Metadata)
         .collect();

@@ -5,6 +5,7 @@
 //! and each is in exactly one group. Content groups (the likely causes) come first, in the
 //! order their first difference was found; metadata groups follow, by kind, the largest first.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -33,13 +34,14 @@ impl Class {
 
 /// Differences of one kind that changed the same way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Group {
+pub struct Group<'a> {
     /// The kind they share.
     pub kind: Kind,
     /// Content or metadata.
     pub class: Class,
-    /// The change they share ([`Difference::change`]).
-    pub change: String,
+    /// The change they share ([`Difference::change`]), borrowed from the first difference
+    /// where it can be (100,000 differing members are 100,000 groups).
+    pub change: Cow<'a, str>,
     /// How many differences.
     pub count: usize,
     /// Their positions in the report's `differences`, in order.
@@ -48,22 +50,22 @@ pub struct Group {
 
 /// Group differences by kind and change: content groups first, in the order found, then
 /// metadata groups by kind, the largest first.
-pub fn groups(differences: &[Difference]) -> Vec<Group> {
-    let mut index: HashMap<(Kind, &str), usize> = HashMap::new();
-    let mut out: Vec<Group> = Vec::new();
-    let changes: Vec<_> = differences.iter().map(Difference::change).collect();
-    for (i, (d, change)) in differences.iter().zip(&changes).enumerate() {
-        match index.get(&(d.kind, change.as_ref())) {
+pub fn groups(differences: &[Difference]) -> Vec<Group<'_>> {
+    let mut index: HashMap<(Kind, Cow<'_, str>), usize> = HashMap::new();
+    let mut out: Vec<Group<'_>> = Vec::new();
+    for (i, d) in differences.iter().enumerate() {
+        let change = d.change();
+        match index.get(&(d.kind, change.clone())) {
             Some(&g) => {
                 out[g].count += 1;
                 out[g].differences.push(i);
             }
             None => {
-                index.insert((d.kind, change.as_ref()), out.len());
+                index.insert((d.kind, change.clone()), out.len());
                 out.push(Group {
                     kind: d.kind,
                     class: d.kind.class(),
-                    change: change.to_string(),
+                    change,
                     count: 1,
                     differences: vec![i],
                 });
@@ -96,7 +98,7 @@ pub struct ClassSummary {
 
 /// The summary by kind of some groups: content first, then metadata (a class with no
 /// difference has no line).
-pub fn summary_by_kind(groups: &[Group]) -> Vec<ClassSummary> {
+pub fn summary_by_kind(groups: &[Group<'_>]) -> Vec<ClassSummary> {
     let mut out = Vec::new();
     for class in [Class::Content, Class::Metadata] {
         let mut kinds: std::collections::BTreeMap<Kind, usize> = Default::default();
@@ -174,7 +176,7 @@ mod tests {
         let g = groups(&diffs);
         let summary: Vec<_> = g
             .iter()
-            .map(|g| (g.kind, g.change.as_str(), g.count, g.differences.clone()))
+            .map(|g| (g.kind, g.change.as_ref(), g.count, g.differences.clone()))
             .collect();
         assert_eq!(
             summary,

@@ -141,7 +141,7 @@ pub fn render(report: &DiffReport) -> String {
 }
 
 /// The summary by kind: content first.
-fn summary(out: &mut String, groups: &[Group]) {
+fn summary(out: &mut String, groups: &[Group<'_>]) {
     out.push_str("<h2>Summary</h2>\n<table class=\"summary\" id=\"summary\">\n");
     for ClassSummary {
         class,
@@ -179,7 +179,7 @@ impl Node<'_> {
 }
 
 /// The content differences as a tree of the outputs: each output, then its members.
-fn content(out: &mut String, report: &DiffReport, groups: &[Group]) {
+fn content(out: &mut String, report: &DiffReport, groups: &[Group<'_>]) {
     let mut root = Node::default();
     for g in groups.iter().filter(|g| g.class == Class::Content) {
         for i in &g.differences {
@@ -466,8 +466,8 @@ fn row_html(out: &mut String, row: &Row<'_>, other: &Row<'_>) {
 }
 
 /// The metadata groups: one line each, its members folded.
-fn metadata(out: &mut String, report: &DiffReport, groups: &[Group]) {
-    let meta: Vec<&Group> = groups
+fn metadata(out: &mut String, report: &DiffReport, groups: &[Group<'_>]) {
+    let meta: Vec<&Group<'_>> = groups
         .iter()
         .filter(|g| g.class == Class::Metadata)
         .collect();
