@@ -124,6 +124,21 @@ pub fn rfc3339(epoch: i64) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A time as `repro diff` prints it, for a person and for a machine alike: RFC 3339 (ISO 8601)
+/// UTC with the raw value in parentheses, `2024-05-11T19:24:00Z (1715455440)`. The raw value
+/// is the truth: outside the calendar's range the time is clamped, the raw value is not.
+pub fn iso_with_raw(epoch: i64) -> String {
+    format!("{} ({epoch})", rfc3339(epoch))
+}
+
+/// A civil time with no zone (a zip's DOS date and time), ISO 8601 without an offset
+/// (`2020-01-01T00:00:00`); `None` when it is not a time of the calendar.
+pub fn civil(year: i16, month: i8, day: i8, hour: i8, minute: i8, second: i8) -> Option<String> {
+    DateTime::new(year, month, day, hour, minute, second, 0)
+        .ok()
+        .map(|dt| dt.strftime("%Y-%m-%dT%H:%M:%S").to_string())
+}
+
 /// (year, month, day, hour, minute, second) in UTC of seconds since the Unix epoch, clamped to
 /// the range of the calendar.
 pub fn utc_fields(epoch: i64) -> (i16, i8, i8, i8, i8, i8) {
@@ -226,5 +241,14 @@ mod tests {
         assert_eq!(epoch_of(2023, 11, 14, 22, 13, 20), Some(1_700_000_000));
         assert_eq!(epoch_of(2023, 2, 29, 0, 0, 0), None);
         assert_eq!(epoch_of(2023, 1, 1, 24, 0, 0), None);
+        assert_eq!(
+            iso_with_raw(1_715_455_440),
+            "2024-05-11T19:24:00Z (1715455440)"
+        );
+        assert_eq!(
+            civil(2020, 1, 1, 0, 0, 0).as_deref(),
+            Some("2020-01-01T00:00:00")
+        );
+        assert_eq!(civil(2020, 2, 30, 0, 0, 0), None);
     }
 }

@@ -16,20 +16,28 @@
 
 mod archive;
 mod bytes;
+mod data;
+mod elf;
+mod group;
+pub mod hostpath;
+pub mod html;
 mod manifest;
 mod tree;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::archive::{ArchiveError, ArchiveFormat, Budget, WalkLimits};
 use crate::manifest::ManifestError;
 
 pub use bytes::{hex_window, is_text, text_diff};
+pub use group::{Class, ClassSummary, Group, groups, summary_by_kind, thousands};
 
-/// Version of the JSON document `repro diff --json` prints.
+/// Version of the JSON document `repro diff --json` prints. `groups` was added within v1: a
+/// consumer of v1 that ignores unknown fields reads every report as before.
 pub const REPORT_SCHEMA: &str = "repro.diff/v1";
 
 /// Deepest nesting of archives followed (a Lambda zip holding a wheel holding a zip is 3).
@@ -122,6 +130,49 @@ impl Kind {
         )
     }
 
+    /// Whether a difference of this kind is in what the outputs hold (a member's bytes, a
+    /// member added, removed or retyped, bytes no member explains, the inputs and resolved set
+    /// of a build): the likely causes, shown first. Everything else is metadata: times, modes,
+    /// owners, header fields, order, compression.
+    pub fn class(self) -> Class {
+        match self {
+            Kind::Added
+            | Kind::Removed
+            | Kind::Content
+            | Kind::EntryType
+            | Kind::LinkTarget
+            | Kind::Target
+            | Kind::Input
+            | Kind::ResolvedAdded
+            | Kind::ResolvedRemoved
+            | Kind::ResolvedChanged
+            | Kind::LeadingData
+            | Kind::TrailingData
+            | Kind::Gap
+            | Kind::HiddenEntry
+            | Kind::Bytes => Class::Content,
+            Kind::Order
+            | Kind::Mode
+            | Kind::Mtime
+            | Kind::Owner
+            | Kind::Recompressed
+            | Kind::ZipField
+            | Kind::GzipHeader
+            | Kind::TarHeader
+            | Kind::DirectoryMtimes
+            | Kind::Toolchain
+            | Kind::Environment
+            | Kind::Command
+            | Kind::Tool
+            | Kind::LocalHeader
+            | Kind::EndRecord
+            | Kind::Zip64
+            | Kind::GzipMember
+            | Kind::GzipTrailer
+            | Kind::Structure => Class::Metadata,
+        }
+    }
+
     /// The kebab-case name.
     pub fn as_str(self) -> String {
         serde_json::to_value(self)
@@ -166,6 +217,18 @@ impl Difference {
     pub fn with_detail(mut self, detail: Option<String>) -> Self {
         self.detail = detail;
         self
+    }
+
+    /// What changed, without where: equal for every location that changed the same way, so
+    /// that equal changes group. The summary, but for added, removed and recompressed members,
+    /// whose summaries end in sizes that are the member's own.
+    pub fn change(&self) -> Cow<'_, str> {
+        match self.kind {
+            Kind::Added | Kind::Removed | Kind::Recompressed => {
+                Cow::Owned(group::without_parentheses(&self.summary))
+            }
+            _ => Cow::Borrowed(&self.summary),
+        }
     }
 }
 
@@ -227,6 +290,58 @@ pub enum DiffError {
     Manifest(#[from] ManifestError),
 }
 
+impl DiffError {
+    /// A stable name for the kind of failure, for JSON consumers: `read`, `archive` or
+    /// `manifest`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DiffError::Io { .. } => "read",
+            DiffError::Archive(_) => "archive",
+            DiffError::Manifest(_) => "manifest",
+        }
+    }
+}
+
+/// Version of the document `repro diff --json` prints instead of a [`DiffReport`] when the
+/// comparison could not complete (exit 2).
+pub const ERROR_SCHEMA: &str = "repro.diff.error/v1";
+
+/// Why `repro diff` could not complete, as `--json` prints it: one document on stdout, as a
+/// report would be.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffFailure {
+    /// [`ERROR_SCHEMA`].
+    pub schema: &'static str,
+    /// A, as given.
+    pub a: PathBuf,
+    /// B, as given.
+    pub b: PathBuf,
+    /// What failed.
+    pub error: FailureDetail,
+}
+
+/// The failure of a [`DiffFailure`].
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureDetail {
+    /// Stable: `read`, `archive`, `manifest` ([`DiffError::code`]), `attest` (the summary could
+    /// not be made or written) or `html` (the page could not be written).
+    pub code: &'static str,
+    /// The message, as the text mode prints it.
+    pub message: String,
+}
+
+impl DiffFailure {
+    /// A failure document for comparing `a` and `b`.
+    pub fn new(a: &Path, b: &Path, code: &'static str, message: String) -> Self {
+        DiffFailure {
+            schema: ERROR_SCHEMA,
+            a: a.to_path_buf(),
+            b: b.to_path_buf(),
+            error: FailureDetail { code, message },
+        }
+    }
+}
+
 pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DiffError + '_ {
     move |source| DiffError::Io {
         path: path.to_path_buf(),
@@ -234,8 +349,9 @@ pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DiffError 
     }
 }
 
-/// The report of `repro diff`.
-#[derive(Debug, Clone, Serialize)]
+/// The report of `repro diff`. Its JSON is every field below, plus `groups` ([`groups`] of
+/// the differences), computed as it is written.
+#[derive(Debug, Clone)]
 pub struct DiffReport {
     /// [`REPORT_SCHEMA`].
     pub schema: &'static str,
@@ -250,8 +366,41 @@ pub struct DiffReport {
     pub differences: Vec<Difference>,
     /// What differs without deciding the verdict: for two manifests, the tool, toolchain,
     /// environment and command differences of two machines that built the same bytes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Difference>,
+}
+
+impl DiffReport {
+    /// The differences grouped: one group per kind and change, content first.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        groups(&self.differences)
+    }
+}
+
+impl Serialize for DiffReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The wire form: the fields as they were, then `groups`.
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            schema: &'a str,
+            a: &'a Path,
+            b: &'a Path,
+            identical: bool,
+            differences: &'a [Difference],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            notes: &'a [Difference],
+            groups: Vec<Group<'a>>,
+        }
+        Wire {
+            schema: self.schema,
+            a: &self.a,
+            b: &self.b,
+            identical: self.identical,
+            differences: &self.differences,
+            notes: &self.notes,
+            groups: self.groups(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// One comparison's options and its shared inflation budget.

@@ -433,7 +433,10 @@ fn vary(
                         if n == 1 { "" } else { "s" },
                     )
                 } else {
-                    crate::cli::diff::render(&report.diff, printer)
+                    crate::cli::diff::Detail::of(printer, false)
+                        .map_or_else(String::new, |detail| {
+                            crate::cli::diff::render(&report.diff, printer, detail)
+                        })
                 };
                 text.push_str(&render_plan(&report.variations));
                 if report.kept.is_some() {

@@ -241,7 +241,11 @@ fn compare_members(
             out.push(Difference::new(
                 &here,
                 Kind::Mtime,
-                format!("mtime {} in A, {} in B", a.mtime, b.mtime),
+                format!(
+                    "mtime {} in A, {} in B",
+                    crate::date::iso_with_raw(a.mtime),
+                    crate::date::iso_with_raw(b.mtime)
+                ),
             ));
         }
         fields(name, same_content, out);
@@ -266,7 +270,7 @@ pub fn decode_extra(bytes: &[u8]) -> Vec<(String, String)> {
                     if flags & bit != 0 && j + 4 <= data.len() {
                         let t =
                             u32::from_le_bytes([data[j], data[j + 1], data[j + 2], data[j + 3]]);
-                        out.push((format!("UT {name}"), t.to_string()));
+                        out.push((format!("UT {name}"), crate::date::iso_with_raw(t.into())));
                         j += 4;
                     }
                 }
@@ -290,55 +294,117 @@ pub fn decode_extra(bytes: &[u8]) -> Vec<(String, String)> {
     out
 }
 
-/// Differences between two extra-field blocks, by decoded field.
-fn extra_differences(here: &str, which: &str, ea: &[u8], eb: &[u8], out: &mut Vec<Difference>) {
+/// Differences between two extra-field blocks, by decoded field: (field, value in A, value in
+/// B); `Err` with the two blocks in hex when they differ in bytes no decoded field explains.
+fn extra_changes(ea: &[u8], eb: &[u8]) -> Result<Vec<(String, String, String)>, String> {
     if ea == eb {
-        return;
+        return Ok(Vec::new());
     }
     let (da, db) = (decode_extra(ea), decode_extra(eb));
     let keys: BTreeSet<&String> = da.iter().chain(&db).map(|(k, _)| k).collect();
-    let mut named = false;
+    let mut changes = Vec::new();
     for k in keys {
         let get = |d: &[(String, String)]| {
-            d.iter()
+            let v = d
+                .iter()
                 .filter(|(kk, _)| kk == k)
                 .map(|(_, v)| v.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", ");
+            if v.is_empty() {
+                "absent".to_string()
+            } else {
+                v
+            }
         };
         let (va, vb) = (get(&da), get(&db));
         if va != vb {
-            named = true;
-            let kind = if k.starts_with("ux") {
-                Kind::Owner
-            } else {
-                Kind::ZipField
-            };
-            let show = |v: &str| {
-                if v.is_empty() {
-                    "absent".to_string()
-                } else {
-                    v.to_string()
-                }
-            };
-            out.push(Difference::new(
-                here,
-                kind,
-                format!("{which} {k}: {} in A, {} in B", show(&va), show(&vb)),
-            ));
+            changes.push((k.clone(), va, vb));
         }
     }
-    if !named {
-        out.push(Difference::new(
-            here,
-            Kind::ZipField,
-            format!(
-                "{which} extra fields differ in their bytes ({} in A, {} in B)",
-                hex::encode(ea),
-                hex::encode(eb)
-            ),
+    if changes.is_empty() {
+        return Err(format!(
+            "extra fields differ in their bytes ({} in A, {} in B)",
+            hex::encode(ea),
+            hex::encode(eb)
         ));
     }
+    Ok(changes)
+}
+
+/// Differences between the extra fields of a member's central and local headers: a field that
+/// changed the same way in both is one difference, so a uid change reads as one line.
+fn extra_differences(
+    here: &str,
+    central: (&[u8], &[u8]),
+    local: Option<(&[u8], &[u8])>,
+    out: &mut Vec<Difference>,
+) {
+    let kind = |field: &str| {
+        if field.starts_with("ux") {
+            Kind::Owner
+        } else {
+            Kind::ZipField
+        }
+    };
+    let c = extra_changes(central.0, central.1);
+    let l = local.map(|(a, b)| extra_changes(a, b));
+    let in_local = |change: &(String, String, String)| matches!(&l, Some(Ok(changes)) if changes.contains(change));
+    match &c {
+        Ok(changes) => {
+            for change in changes {
+                let (field, va, vb) = change;
+                let which = if in_local(change) {
+                    format!("{field}: {va} in A, {vb} in B (local and central headers)")
+                } else {
+                    format!("central {field}: {va} in A, {vb} in B")
+                };
+                out.push(Difference::new(here, kind(field), which));
+            }
+        }
+        Err(bytes) => out.push(Difference::new(
+            here,
+            Kind::ZipField,
+            format!("central {bytes}"),
+        )),
+    }
+    match &l {
+        Some(Ok(changes)) => {
+            for change in changes {
+                if matches!(&c, Ok(cc) if cc.contains(change)) {
+                    continue;
+                }
+                let (field, va, vb) = change;
+                out.push(Difference::new(
+                    here,
+                    kind(field),
+                    format!("local {field}: {va} in A, {vb} in B"),
+                ));
+            }
+        }
+        Some(Err(bytes)) => out.push(Difference::new(
+            here,
+            Kind::ZipField,
+            format!("local {bytes}"),
+        )),
+        None => {}
+    }
+}
+
+/// A DOS date and time as written (no zone), ISO 8601, with the raw fields in parentheses.
+fn dos_time(date: u16, time: u16) -> String {
+    let civil = crate::date::civil(
+        1980 + (date >> 9) as i16,
+        ((date >> 5) & 0xf) as i8,
+        (date & 0x1f) as i8,
+        (time >> 11) as i8,
+        ((time >> 5) & 0x3f) as i8,
+        ((time & 0x1f) * 2) as i8,
+    );
+    format!(
+        "{} ({date:04x}{time:04x})",
+        civil.as_deref().unwrap_or("not a date")
+    )
 }
 
 /// The header fields of one member both zips hold.
@@ -381,8 +447,8 @@ fn zip_entry_fields(here: &str, x: &ZipEntry, y: &ZipEntry, same: bool, out: &mu
         field(
             out,
             "DOS date and time",
-            format!("{:04x}{:04x}", cx.date(), cx.time()),
-            format!("{:04x}{:04x}", cy.date(), cy.time()),
+            dos_time(cx.date(), cx.time()),
+            dos_time(cy.date(), cy.time()),
         );
     }
     if same {
@@ -435,7 +501,6 @@ fn zip_entry_fields(here: &str, x: &ZipEntry, y: &ZipEntry, same: bool, out: &mu
             ),
         ));
     }
-    extra_differences(here, "central", &cx.extra, &cy.extra, out);
     if let (Some(lx), Some(ly)) = (&x.local, &y.local) {
         if lx.raw[4..14] != ly.raw[4..14] && cx.raw[6..16] == cy.raw[6..16] {
             out.push(Difference::new(
@@ -457,8 +522,16 @@ fn zip_entry_fields(here: &str, x: &ZipEntry, y: &ZipEntry, same: bool, out: &mu
                 ),
             ));
         }
-        extra_differences(here, "local", &lx.extra, &ly.extra, out);
     }
+    extra_differences(
+        here,
+        (&cx.extra, &cy.extra),
+        x.local
+            .as_ref()
+            .zip(y.local.as_ref())
+            .map(|(lx, ly)| (&lx.extra[..], &ly.extra[..])),
+        out,
+    );
     if x.descriptor != y.descriptor {
         let show = |d: &Option<Vec<u8>>| d.as_deref().map_or("none".to_string(), hex::encode);
         out.push(Difference::new(
@@ -805,6 +878,15 @@ fn tar_entry_fields(
     }
 }
 
+/// A gzip MTIME: 0 means no time stamp (RFC 1952).
+fn gzip_time(t: u32) -> String {
+    if t == 0 {
+        "none (0)".to_string()
+    } else {
+        crate::date::iso_with_raw(t.into())
+    }
+}
+
 /// Compare the gzip layers of two `.tar.gz`.
 fn compare_gzip(
     loc: &str,
@@ -835,7 +917,7 @@ fn compare_gzip(
             })
         };
         for (name, va, vb) in [
-            ("MTIME", x.mtime().to_string(), y.mtime().to_string()),
+            ("MTIME", gzip_time(x.mtime()), gzip_time(y.mtime())),
             ("XFL", x.xfl().to_string(), y.xfl().to_string()),
             ("OS", x.os().to_string(), y.os().to_string()),
             (
@@ -1040,7 +1122,10 @@ mod tests {
         assert_eq!(
             d,
             vec![
-                ("UT mtime".to_string(), "1600000000".to_string()),
+                (
+                    "UT mtime".to_string(),
+                    "2020-09-13T12:26:40Z (1600000000)".to_string()
+                ),
                 ("ux uid".to_string(), "1000".to_string()),
                 ("ux gid".to_string(), "100".to_string())
             ]

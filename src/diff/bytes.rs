@@ -63,26 +63,80 @@ pub fn hex_window(a: &[u8], b: &[u8]) -> String {
     )
 }
 
-/// Rows of hex for windows of A and B that start at byte `start` of each.
-fn hex_rows(wa: &[u8], wb: &[u8], start: u64, first: u64, (la, lb): (u64, u64)) -> String {
-    let row = |data: &[u8], off: usize| -> String {
-        if off >= data.len() {
-            return String::from("(end)");
+/// Bytes per row of a hex window.
+const ROW: usize = 16;
+
+/// One side's row: offset, side, 16 hex cells (a gap after the eighth), then the bytes as
+/// ASCII between bars (`.` for what is not printable); `(end)` past the side's last byte.
+fn hex_row(at: u64, side: char, data: &[u8]) -> String {
+    if data.is_empty() {
+        return format!("{at:08x}  {side}  (end)");
+    }
+    let mut hex = String::with_capacity(50);
+    for i in 0..ROW {
+        if i > 0 {
+            hex.push_str(if i == ROW / 2 { "  " } else { " " });
         }
-        data[off..(off + 16).min(data.len())]
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        match data.get(i) {
+            Some(b) => {
+                let _ = write!(hex, "{b:02x}");
+            }
+            None => hex.push_str("  "),
+        }
+    }
+    let ascii: String = data.iter().map(|&b| ascii(b)).collect();
+    format!("{at:08x}  {side}  {hex}  |{ascii:<ROW$}|")
+}
+
+/// A byte as the ASCII column shows it.
+pub(crate) fn ascii(b: u8) -> char {
+    if (0x20..0x7f).contains(&b) {
+        b as char
+    } else {
+        '.'
+    }
+}
+
+/// The line under a pair of rows that marks the bytes that differ (`^^` under the hex, `^`
+/// under the ASCII); `None` when the rows agree.
+fn mark_row(x: &[u8], y: &[u8]) -> Option<String> {
+    let differs: Vec<bool> = (0..ROW).map(|i| x.get(i) != y.get(i)).collect();
+    if !differs.iter().any(|d| *d) || (x.is_empty() && y.is_empty()) {
+        return None;
+    }
+    let mut line = " ".repeat(13);
+    for (i, d) in differs.iter().enumerate() {
+        if i > 0 {
+            line.push_str(if i == ROW / 2 { "  " } else { " " });
+        }
+        line.push_str(if *d { "^^" } else { "  " });
+    }
+    line.push_str("   ");
+    line.extend(differs.iter().map(|d| if *d { '^' } else { ' ' }));
+    Some(line.trim_end().to_string())
+}
+
+/// Rows of hex for windows of A and B that start at byte `start` of each: A's row, B's row,
+/// and a line marking the bytes that differ.
+fn hex_rows(wa: &[u8], wb: &[u8], start: u64, first: u64, (la, lb): (u64, u64)) -> String {
+    let mut out =
+        format!("first difference at byte {first} = {first:#x} (A {la} bytes, B {lb} bytes)\n");
+    let slice = |d: &'_ [u8], off: usize| -> Vec<u8> {
+        d.get(off..(off + ROW).min(d.len()))
+            .unwrap_or_default()
+            .to_vec()
     };
-    let mut out = format!("first difference at byte {first} (A {la} bytes, B {lb} bytes)\n");
-    for off in (0..48).step_by(16) {
+    for off in (0..48).step_by(ROW) {
         if off >= wa.len() && off >= wb.len() {
             break;
         }
         let at = start + off as u64;
-        let _ = writeln!(out, "{at:08x}  A: {}", row(wa, off));
-        let _ = writeln!(out, "{at:08x}  B: {}", row(wb, off));
+        let (x, y) = (slice(wa, off), slice(wb, off));
+        let _ = writeln!(out, "{}", hex_row(at, 'A', &x));
+        let _ = writeln!(out, "{}", hex_row(at, 'B', &y));
+        if let Some(mark) = mark_row(&x, &y) {
+            let _ = writeln!(out, "{mark}");
+        }
     }
     out
 }
@@ -111,31 +165,56 @@ fn file_hex_window(
     ))
 }
 
-/// The difference between two contents.
+/// The difference between two contents: a unified diff for text (after comparing JSON and
+/// TOML as data), a hex window for binaries (after naming the ELF sections that differ); host
+/// paths one side holds and the other does not are named first.
 pub fn content_difference(loc: &str, a: &[u8], b: &[u8], options: &DiffOptions) -> Difference {
-    let summary = format!(
+    let mut summary = format!(
         "content differs ({} → {} bytes, sha256 {} → {})",
         a.len(),
         b.len(),
         &crate::digest::sha256(a).hex()[..12],
         &crate::digest::sha256(b).hex()[..12]
     );
-    let detail = if is_text(a) && is_text(b) {
+    let mut lines: Vec<String> = Vec::new();
+    let body = if is_text(a) && is_text(b) {
         if a.len().max(b.len()) > MAX_TEXT_BYTES {
             format!(
                 "text larger than {MAX_TEXT_BYTES} bytes: line diff skipped\n{}",
                 hex_window(a, b)
             )
         } else {
-            text_diff(
+            let (ta, tb) = (
                 std::str::from_utf8(a).unwrap_or_default(),
                 std::str::from_utf8(b).unwrap_or_default(),
-                options.max_lines,
-            )
+            );
+            if let Some(data) = crate::diff::data::compare(loc, ta, tb) {
+                let _ = write!(summary, "; {}", data.summary());
+                lines.extend(data.lines());
+            }
+            text_diff(ta, tb, options.max_lines)
         }
     } else {
+        let first = a
+            .iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        if let Some(elf) = crate::diff::elf::compare(a, b, first) {
+            let _ = write!(summary, "; {}", elf.summary());
+            lines.extend(elf.lines());
+        }
         hex_window(a, b)
     };
+    let mut detail = String::new();
+    for line in crate::diff::hostpath::describe(a, b)
+        .into_iter()
+        .chain(lines)
+    {
+        detail.push_str(&line);
+        detail.push('\n');
+    }
+    detail.push_str(&body);
     Difference::new(loc, Kind::Content, summary).with_detail(Some(detail))
 }
 
@@ -224,11 +303,17 @@ pub(crate) fn file_difference(
     let fa = crate::fsio::open_regular(a)?;
     let fb = crate::fsio::open_regular(b)?;
     let (la, lb) = (fa.metadata()?.len(), fb.metadata()?.len());
-    if la.max(lb) <= MAX_TEXT_BYTES as u64 {
+    // ELF objects are read whole up to the member cap, so the section of a difference is named.
+    let cap = if la.max(lb) <= options.max_member_bytes && is_elf(&fa)? && is_elf(&fb)? {
+        options.max_member_bytes
+    } else {
+        MAX_TEXT_BYTES as u64
+    };
+    if la.max(lb) <= cap {
         let mut da = Vec::with_capacity(la as usize);
         let mut db = Vec::with_capacity(lb as usize);
-        (&fa).take(MAX_TEXT_BYTES as u64).read_to_end(&mut da)?;
-        (&fb).take(MAX_TEXT_BYTES as u64).read_to_end(&mut db)?;
+        (&fa).take(cap).read_to_end(&mut da)?;
+        (&fb).take(cap).read_to_end(&mut db)?;
         return Ok(content_difference(loc, &da, &db, options));
     }
     let first = first_difference(a, b)?.unwrap_or(la.min(lb));
@@ -238,6 +323,13 @@ pub(crate) fn file_difference(
         format!("content differs ({la} → {lb} bytes; first difference at byte {first})"),
     )
     .with_detail(Some(file_hex_window(&fa, &fb, first, (la, lb))?)))
+}
+
+/// Whether a file starts with the ELF magic (a positioned read: the file's offset is kept).
+fn is_elf(f: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut magic = [0u8; 4];
+    Ok(f.read_at(&mut magic, 0)? == 4 && &magic == b"\x7fELF")
 }
 
 /// The difference between two archives whose bytes differ where their members, headers and
@@ -321,5 +413,57 @@ mod tests {
         let w = hex_window(&a, &b);
         assert!(w.starts_with("first difference at byte 40"), "{w}");
         assert!(w.contains("ff"), "{w}");
+    }
+
+    /// Each row shows its bytes as ASCII, and the line under a pair of rows marks the bytes
+    /// that differ, in the hex and in the ASCII column.
+    #[test]
+    fn hex_window_has_an_ascii_column_and_marks_the_differing_bytes() {
+        let a = b"header\0\0/tmp/pip-build-abc/pkg/mod.py\0tail".to_vec();
+        let mut b = a.clone();
+        let at = a.windows(3).position(|w| w == b"abc").unwrap();
+        b[at..at + 3].copy_from_slice(b"xyz");
+        let w = hex_window(&a, &b);
+        let lines: Vec<&str> = w.lines().collect();
+        assert_eq!(
+            lines,
+            vec![
+                "first difference at byte 23 = 0x17 (A 42 bytes, B 42 bytes)",
+                "00000000  A  68 65 61 64 65 72 00 00  2f 74 6d 70 2f 70 69 70  |header../tmp/pip|",
+                "00000000  B  68 65 61 64 65 72 00 00  2f 74 6d 70 2f 70 69 70  |header../tmp/pip|",
+                "00000010  A  2d 62 75 69 6c 64 2d 61  62 63 2f 70 6b 67 2f 6d  |-build-abc/pkg/m|",
+                "00000010  B  2d 62 75 69 6c 64 2d 78  79 7a 2f 70 6b 67 2f 6d  |-build-xyz/pkg/m|",
+                "                                  ^^  ^^ ^^                            ^^^",
+                "00000020  A  6f 64 2e 70 79 00 74 61  69 6c                    |od.py.tail      |",
+                "00000020  B  6f 64 2e 70 79 00 74 61  69 6c                    |od.py.tail      |",
+            ]
+        );
+        // A side that ends early shows `(end)` and its missing bytes are marked.
+        let w = hex_window(&a[..20], &a);
+        assert!(w.contains("00000010  A  2d 62 75 69"), "{w}");
+        assert!(w.contains("^^ ^^ ^^ ^^"), "{w}");
+    }
+
+    #[test]
+    fn host_paths_and_data_are_named_before_the_diff() {
+        let a = br#"{"path": "/home/alice/src", "v": 1}"#;
+        let b = br#"{"v": 1, "path": "/home/runner/src"}"#;
+        let d = content_difference("info.json", a, b, &DiffOptions::default());
+        assert!(
+            d.summary.ends_with("; JSON value differs at $.path"),
+            "{}",
+            d.summary
+        );
+        let detail = d.detail.unwrap();
+        let lines: Vec<&str> = detail.lines().take(4).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "host paths in A only: /home/alice/src",
+                "host paths in B only: /home/runner/src",
+                "JSON value differs at:",
+                r#"  $.path: "/home/alice/src" in A, "/home/runner/src" in B"#,
+            ]
+        );
     }
 }

@@ -105,7 +105,11 @@ pub fn diff_manifests(
         out.push(Difference::new(
             "source_date_epoch",
             Kind::Environment,
-            format!("{} in A, {} in B", x.source_date_epoch, y.source_date_epoch),
+            format!(
+                "{} in A, {} in B",
+                crate::date::iso_with_raw(x.source_date_epoch),
+                crate::date::iso_with_raw(y.source_date_epoch)
+            ),
         ));
     }
     map_diff(
@@ -343,7 +347,11 @@ fn level_diff(
                     out.push(Difference::new(
                         join(n),
                         Kind::Mtime,
-                        format!("mtime {} in A, {} in B", m.mtime, k.mtime),
+                        format!(
+                            "mtime {} in A, {} in B",
+                            crate::date::iso_with_raw(m.mtime),
+                            crate::date::iso_with_raw(k.mtime)
+                        ),
                     ));
                 }
                 if m.link != k.link {

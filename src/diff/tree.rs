@@ -134,7 +134,11 @@ pub fn compare_trees(
                 out.push(Difference::new(
                     &here,
                     Kind::Mtime,
-                    format!("mtime {} in A, {} in B", mtime(&x.meta), mtime(&y.meta)),
+                    format!(
+                        "mtime {} in A, {} in B",
+                        crate::date::iso_with_raw(mtime(&x.meta)),
+                        crate::date::iso_with_raw(mtime(&y.meta))
+                    ),
                 ));
             }
         }
