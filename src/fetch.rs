@@ -2,8 +2,10 @@
 //!
 //! Planning maps every locked package to the artifacts it needs (all of them, or the one an
 //! installer picks for a [`Target`]); requirements files carry only hashes, so their file names
-//! and URLs come from the index (PEP 691), or from the store's own records when every allowed
-//! digest is already present, in which case no request is made. Execution fetches each distinct
+//! and URLs come from the index (PEP 691), or, when they name every allowed digest, from what the
+//! store already knows: an object's record, the index's kept answer about a digest
+//! ([`crate::store::answers`], written for every digest the index mapped, downloaded or not), or
+//! the name of the `--find-links` file with that digest; then no request is made. Execution fetches each distinct
 //! digest once, in parallel, from the store (already there), a `--find-links` folder, or the
 //! network, and admits only bytes the lock allows. Per-artifact failures never stop the batch.
 //!
@@ -26,6 +28,7 @@ use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSour
 use crate::model::{Ecosystem, Location};
 use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
 use crate::resolve::{Selector, Target, select};
+use crate::store::answers::{AnswerKind, AnsweredFile, IndexAnswer, usable_url};
 use crate::store::{MAX_OBJECT_BYTES, ObjectId, Provenance, Store, StoreError};
 
 /// Version of the JSON document `repro fetch --json` prints.
@@ -260,10 +263,11 @@ fn plan(
     selector: &Selector,
     sources: &Sources,
     store: &Store,
+    find_links: Option<&FindLinks>,
     http: Option<&Http>,
     pool: &rayon::ThreadPool,
-    index_requests: &mut usize,
-) -> (Vec<Job>, Vec<PlanError>) {
+) -> (Vec<Job>, Vec<PlanError>, usize) {
+    let mut index_requests = 0;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut hash_only: Vec<HashOnly<'_>> = Vec::new();
@@ -344,25 +348,58 @@ fn plan(
         }
     }
 
-    // Requirements packages: which need the index?
-    let mut need_index: Vec<String> = Vec::new();
-    for h in &hash_only {
-        let digests = strong(&h.pkg.hashes);
-        let all_present = !digests.is_empty()
-            && digests.iter().all(|d| {
-                store
-                    .resolve(d)
-                    .is_some_and(|id| store.record(&id).is_some())
-            });
-        if !all_present && !sources.offline && !need_index.contains(&h.pkg.name.to_string()) {
-            need_index.push(h.pkg.name.to_string());
+    // Requirements packages: planned from what the store already knows (records, the index's
+    // kept answers, `--find-links` file names) when that suffices, else from the index.
+    let mut need_index: Vec<&LockedPackage> = Vec::new();
+    for h in hash_only {
+        let pkg = h.pkg;
+        let known = known_candidates(pkg, store, find_links);
+        let complete = known.missing.is_empty() && !known.candidates.is_empty();
+        if !sources.offline && http.is_some() {
+            let obtainable = complete
+                && match choose(pkg, &known.candidates, selector) {
+                    Ok(chosen) => chosen.iter().all(|c| c.obtainable(store, find_links)),
+                    Err(_) => false,
+                };
+            if !obtainable {
+                need_index.push(pkg);
+                continue;
+            }
+        }
+        let version = pkg.version.clone().unwrap_or_default();
+        for (allowed, in_store) in &known.missing {
+            if matches!(selector, Selector::All) || *in_store {
+                errors.push(PlanError {
+                    package: pkg.display_name.clone(),
+                    version: version.clone(),
+                    location: pkg.location.clone(),
+                    reason: if *in_store {
+                        format!(
+                            "{allowed} is in the store but has no record naming it (a fetch was \
+                             interrupted): fetch once online to restore its file name"
+                        )
+                    } else {
+                        format!("{allowed} is not in the store (offline)")
+                    },
+                });
+            }
+        }
+        if known.candidates.is_empty() && matches!(selector, Selector::All) {
+            continue;
+        }
+        match choose(pkg, &known.candidates, selector) {
+            Ok(chosen) => push_jobs(&mut out, pkg, chosen),
+            Err(e) => errors.push(e),
         }
     }
+    let mut names: Vec<String> = need_index.iter().map(|p| p.name.to_string()).collect();
+    names.sort();
+    names.dedup();
     let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
-        Some(http) if !need_index.is_empty() => {
-            *index_requests = need_index.len();
+        Some(http) if !names.is_empty() => {
+            index_requests = names.len();
             pool.install(|| {
-                need_index
+                names
                     .par_iter()
                     .map(|name| {
                         let r = registry::project_files(http, &sources.index_url, name)
@@ -375,13 +412,18 @@ fn plan(
         _ => HashMap::new(),
     };
 
-    for h in hash_only {
-        let pkg = h.pkg;
+    for pkg in need_index {
         let version = pkg.version.clone().unwrap_or_default();
-        // Candidates from the index page, else the store's records.
         let mut candidates: Vec<Candidate> = Vec::new();
         match pages.get(pkg.name.as_str()) {
             Some(Ok(files)) => {
+                let fitting: Vec<&IndexFile> = files
+                    .iter()
+                    .filter(|f| {
+                        crate::resolve::unfit_file_name(&f.filename, pkg.name.as_str(), &version)
+                            .is_none()
+                    })
+                    .collect();
                 let mut probed = false;
                 for allowed in &pkg.hashes {
                     // An index that publishes no digest of this algorithm (PyPI publishes
@@ -392,18 +434,18 @@ fn plan(
                             .any(|h| h.algorithm() == allowed.algorithm())
                     });
                     if !published && allowed.algorithm().is_strong() {
+                        keep_answer(
+                            store,
+                            allowed,
+                            AnswerKind::Probe,
+                            &fitting,
+                            &sources.index_url,
+                        );
                         if !probed {
                             probed = true;
                             let admits: Vec<Digest> =
                                 strong(&pkg.hashes).into_iter().cloned().collect();
-                            for f in files.iter().filter(|f| {
-                                crate::resolve::unfit_file_name(
-                                    &f.filename,
-                                    pkg.name.as_str(),
-                                    &version,
-                                )
-                                .is_none()
-                            }) {
+                            for f in &fitting {
                                 candidates.push(Candidate {
                                     filename: f.filename.clone(),
                                     url: Some(f.url.clone()),
@@ -416,13 +458,16 @@ fn plan(
                         continue;
                     }
                     match files.iter().find(|f| f.hashes.contains(allowed)) {
-                        Some(f) => candidates.push(Candidate {
-                            filename: f.filename.clone(),
-                            url: Some(f.url.clone()),
-                            digest: allowed.clone(),
-                            size: f.size,
-                            probe: Vec::new(),
-                        }),
+                        Some(f) => {
+                            keep_answer(store, allowed, AnswerKind::File, &[f], &sources.index_url);
+                            candidates.push(Candidate {
+                                filename: f.filename.clone(),
+                                url: Some(f.url.clone()),
+                                digest: allowed.clone(),
+                                size: f.size,
+                                probe: Vec::new(),
+                            })
+                        }
                         None => errors.push(PlanError {
                             package: pkg.display_name.clone(),
                             version: version.clone(),
@@ -443,77 +488,11 @@ fn plan(
                 });
                 continue;
             }
-            None => {
-                for allowed in &pkg.hashes {
-                    let id = store.resolve(allowed);
-                    let rec = id.and_then(|id| store.record(&id));
-                    // A record lists the names its bytes were published under; only one that
-                    // names this package and version is taken.
-                    let name = rec.and_then(|r| {
-                        r.filenames
-                            .iter()
-                            .find(|f| {
-                                crate::resolve::unfit_file_name(f, pkg.name.as_str(), &version)
-                                    .is_none()
-                            })
-                            .cloned()
-                    });
-                    let in_store = id.is_some_and(|id| store.has_object(&id));
-                    match name {
-                        Some(name) => candidates.push(Candidate {
-                            filename: name,
-                            url: None,
-                            digest: allowed.clone(),
-                            size: None,
-                            probe: Vec::new(),
-                        }),
-                        None if matches!(selector, Selector::All) || in_store => {
-                            errors.push(PlanError {
-                                package: pkg.display_name.clone(),
-                                version: version.clone(),
-                                location: pkg.location.clone(),
-                                reason: if in_store {
-                                    format!(
-                                        "{allowed} is in the store but has no record naming it (a \
-                                         fetch was interrupted): fetch once online to restore its \
-                                         file name"
-                                    )
-                                } else {
-                                    format!("{allowed} is not in the store (offline)")
-                                },
-                            })
-                        }
-                        None => {}
-                    }
-                }
-            }
+            None => continue,
         }
-        let chosen: Vec<usize> = match selector {
-            Selector::All => (0..candidates.len()).collect(),
-            Selector::Target(t) => {
-                let names: Vec<&str> = candidates.iter().map(|c| c.filename.as_str()).collect();
-                match select(t, &names) {
-                    Some((i, _)) => vec![i],
-                    None => {
-                        errors.push(no_fit(pkg, t));
-                        continue;
-                    }
-                }
-            }
-        };
-        for i in chosen {
-            let c = candidates[i].clone();
-            out.push(Job {
-                ecosystem: Ecosystem::Pypi,
-                package: pkg.display_name.clone(),
-                version: version.clone(),
-                location: pkg.location.clone(),
-                filename: c.filename,
-                url: c.url,
-                expected: c.digest,
-                size: c.size,
-                allowed: c.probe,
-            });
+        match choose(pkg, &candidates, selector) {
+            Ok(chosen) => push_jobs(&mut out, pkg, chosen),
+            Err(e) => errors.push(e),
         }
     }
     // One job per digest (per file, for probes): the same wheel pinned by 40 lockfiles is
@@ -527,7 +506,166 @@ fn plan(
         };
         seen.insert(key)
     });
-    (out, errors)
+    (out, errors, index_requests)
+}
+
+/// What the store and `--find-links` know of a requirements package's files, without the index.
+struct Known {
+    /// Files a digest of the lock names.
+    candidates: Vec<Candidate>,
+    /// Digests nothing names, each with whether the store holds its object.
+    missing: Vec<(Digest, bool)>,
+}
+
+/// The files of `pkg` that its digests name, from the object's record, the index's kept
+/// answer, or the name of the `--find-links` file with that digest (in that order); only names
+/// that fit the package and version are taken.
+fn known_candidates(pkg: &LockedPackage, store: &Store, find_links: Option<&FindLinks>) -> Known {
+    let version = pkg.version.clone().unwrap_or_default();
+    let fits =
+        |name: &str| crate::resolve::unfit_file_name(name, pkg.name.as_str(), &version).is_none();
+    let admits: Vec<Digest> = strong(&pkg.hashes).into_iter().cloned().collect();
+    let mut known = Known {
+        candidates: Vec::new(),
+        missing: Vec::new(),
+    };
+    for allowed in &pkg.hashes {
+        let id = store.resolve(allowed);
+        let in_store = id.is_some_and(|id| store.has_object(&id));
+        // A record lists the names its bytes were published under; only one that names this
+        // package and version is taken.
+        let recorded = id
+            .and_then(|id| store.record(&id))
+            .and_then(|r| r.filenames.into_iter().find(|f| fits(f)));
+        if let Some(filename) = recorded {
+            known.candidates.push(Candidate {
+                filename,
+                url: None,
+                digest: allowed.clone(),
+                size: None,
+                probe: Vec::new(),
+            });
+            continue;
+        }
+        if let Some(answer) = store.answer(allowed) {
+            let probe = match answer.kind {
+                AnswerKind::File => Vec::new(),
+                AnswerKind::Probe => admits.clone(),
+            };
+            for f in answer.files.into_iter().filter(|f| fits(&f.filename)) {
+                known.candidates.push(Candidate {
+                    url: usable_url(&f.url).then_some(f.url),
+                    filename: f.filename,
+                    digest: allowed.clone(),
+                    size: f.size,
+                    probe: probe.clone(),
+                });
+            }
+            continue;
+        }
+        let local = find_links
+            .and_then(|f| f.get(allowed))
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .filter(|n| fits(n));
+        match local {
+            Some(name) => known.candidates.push(Candidate {
+                filename: name.to_string(),
+                url: None,
+                digest: allowed.clone(),
+                size: None,
+                probe: Vec::new(),
+            }),
+            None => known.missing.push((allowed.clone(), in_store)),
+        }
+    }
+    // A file named both by a digest and as a probe candidate is the digest's.
+    known
+        .candidates
+        .sort_by_key(|c| (!c.probe.is_empty(), c.filename.clone()));
+    let mut seen = HashSet::new();
+    known.candidates.retain(|c| seen.insert(c.filename.clone()));
+    known
+}
+
+impl Candidate {
+    /// Whether its bytes can be had without the index: the store or `--find-links` holds them,
+    /// or a download URL is known.
+    fn obtainable(&self, store: &Store, find_links: Option<&FindLinks>) -> bool {
+        if self.url.is_some() {
+            return true;
+        }
+        if self.probe.is_empty() {
+            store
+                .resolve(&self.digest)
+                .is_some_and(|id| store.has_object(&id))
+                || find_links.is_some_and(|f| f.get(&self.digest).is_some())
+        } else {
+            self.probe.iter().any(|d| {
+                store.resolve(d).is_some_and(|id| {
+                    store.has_object(&id)
+                        && store
+                            .record(&id)
+                            .is_some_and(|r| r.filenames.contains(&self.filename))
+                })
+            })
+        }
+    }
+}
+
+/// The candidates the selector picks: all of them, or the one an installer picks for a target.
+fn choose(
+    pkg: &LockedPackage,
+    candidates: &[Candidate],
+    selector: &Selector,
+) -> Result<Vec<Candidate>, PlanError> {
+    match selector {
+        Selector::All => Ok(candidates.to_vec()),
+        Selector::Target(t) => {
+            let names: Vec<&str> = candidates.iter().map(|c| c.filename.as_str()).collect();
+            match select(t, &names) {
+                Some((i, _)) => Ok(vec![candidates[i].clone()]),
+                None => Err(no_fit(pkg, t)),
+            }
+        }
+    }
+}
+
+/// One job per chosen candidate of a requirements package.
+fn push_jobs(out: &mut Vec<Job>, pkg: &LockedPackage, chosen: Vec<Candidate>) {
+    for c in chosen {
+        out.push(Job {
+            ecosystem: Ecosystem::Pypi,
+            package: pkg.display_name.clone(),
+            version: pkg.version.clone().unwrap_or_default(),
+            location: pkg.location.clone(),
+            filename: c.filename,
+            url: c.url,
+            expected: c.digest,
+            size: c.size,
+            allowed: c.probe,
+        });
+    }
+}
+
+/// Keep what the index said about `digest`, so that a warm run need not ask again. A cache:
+/// failing to write it costs a request next time, not this run.
+fn keep_answer(
+    store: &Store,
+    digest: &Digest,
+    kind: AnswerKind,
+    files: &[&IndexFile],
+    index: &str,
+) {
+    let files = files
+        .iter()
+        .map(|f| AnsweredFile {
+            filename: f.filename.clone(),
+            url: f.url.clone(),
+            size: f.size,
+        })
+        .collect();
+    let _ = store.put_answer(digest, &IndexAnswer::new(digest, kind, files, index));
 }
 
 fn no_fit(pkg: &LockedPackage, t: &Target) -> PlanError {
@@ -755,15 +893,14 @@ pub fn fetch(
                 "cannot start {jobs} download threads ({e}): lower `--jobs`"
             ))
         })?;
-    let mut index_requests = 0;
-    let (jobs_list, plan_errors) = plan(
+    let (jobs_list, plan_errors, index_requests) = plan(
         locks,
         selector,
         sources,
         store,
+        find_links.as_ref(),
         http.as_ref(),
         &pool,
-        &mut index_requests,
     );
     progress(Event::Planned(jobs_list.len()));
     let results = Mutex::new(Vec::with_capacity(jobs_list.len()));

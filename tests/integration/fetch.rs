@@ -778,3 +778,160 @@ fn a_pylock_artifact_pinned_by_sha512_is_fetched_and_found_again() {
     assert!(out.contains("1 already in the store"), "{out}");
     assert_eq!(m.server.total_hits(), before);
 }
+
+/// A warm `fetch --target` asks the index nothing: what the index said about every locked
+/// digest (not only the one downloaded) is kept in the store, so the second run plans from it.
+/// A new target downloads its file from the URL kept, still without an index request.
+// See: issue 16 ("a warm `fetch --target` makes 24 index requests").
+#[test]
+fn a_warm_fetch_for_a_target_makes_no_request() {
+    let m = Mirror::new();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = m.server.total_hits();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("2 already in the store") && out.contains("0 index requests"),
+        "{out}"
+    );
+    assert_eq!(m.server.total_hits(), before, "{:?}", m.server.requests());
+    // Another target: the pure beta wheel comes from the URL the index gave, not a new page.
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-arm64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("1 downloaded") && out.contains("0 index requests"),
+        "{out}"
+    );
+    assert_eq!(
+        m.server.hits("/simple/alpha/") + m.server.hits("/simple/beta/"),
+        2
+    );
+    // And offline, the kept answers plan the same jobs.
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-arm64", "--offline"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 already in the store"), "{out}");
+}
+
+/// The same for a lock pinned by SHA-512 only, whose files the index cannot map by digest: the
+/// candidates probed are kept, and the warm run for the target asks nothing.
+#[test]
+fn a_warm_fetch_of_a_sha512_lock_for_a_target_makes_no_request() {
+    let m = Mirror::new();
+    let h = |i: usize| sha512_hex(&m.files[i].1);
+    std::fs::write(
+        m.lock(),
+        format!(
+            "alpha==1.0 --hash=sha512:{} --hash=sha512:{}\nbeta==2.0 --hash=sha512:{} --hash=sha512:{}\n",
+            h(0),
+            h(1),
+            h(2),
+            h(3)
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = m.server.total_hits();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("2 already in the store") && out.contains("0 index requests"),
+        "{out}"
+    );
+    assert_eq!(m.server.total_hits(), before, "{:?}", m.server.requests());
+}
+
+/// A lock that names a file by digest only can be fetched offline from `--find-links`: the
+/// folder's file names say which file is which. Pins of other formats are matched by digest.
+// See: issue 16 ("a requirements.txt lock answers "not in the store (offline)" with the wheel
+// in DIR").
+#[test]
+fn find_links_offline_serves_every_lock_format() {
+    let m = Mirror::new();
+    let folder = m.dir.path().join("wheels");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, bytes) in &m.files {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    let crate_bytes = tar_gz(&[("itoa-1.0.0/Cargo.toml", b"[package]\nname = \"itoa\"\n")]);
+    std::fs::write(folder.join("itoa-1.0.0.crate"), &crate_bytes).unwrap();
+    let url = |i: usize| format!("{}/files/{}", m.server.url, m.files[i].0);
+    let locks = m.dir.path().join("locks");
+    for sub in ["req", "req-target", "uv", "pylock", "cargo"] {
+        std::fs::create_dir_all(locks.join(sub)).unwrap();
+    }
+    std::fs::copy(m.lock(), locks.join("req/requirements.txt")).unwrap();
+    std::fs::copy(m.lock(), locks.join("req-target/requirements.txt")).unwrap();
+    std::fs::write(
+        locks.join("uv/uv.lock"),
+        format!(
+            "version = 1\nrevision = 3\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"alpha\"\nversion = \"1.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nsdist = {{ url = \"{}\", hash = \"sha256:{}\" }}\nwheels = [\n    {{ url = \"{}\", hash = \"sha256:{}\" }},\n]\n",
+            url(1),
+            m.sha(1),
+            url(0),
+            m.sha(0)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        locks.join("pylock/pylock.toml"),
+        format!(
+            "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n[[packages]]\nname = \"beta\"\nversion = \"2.0\"\n\n[[packages.wheels]]\nname = \"{}\"\nurl = \"{}\"\nhashes = {{ sha256 = \"{}\" }}\n",
+            m.files[3].0,
+            url(3),
+            m.sha(3)
+        ),
+    )
+    .unwrap();
+    let src = "registry+https://github.com/rust-lang/crates.io-index";
+    std::fs::write(
+        locks.join("cargo/Cargo.lock"),
+        format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"itoa\"]\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.0\"\nsource = \"{src}\"\nchecksum = \"{}\"\n",
+            sha256_hex(&crate_bytes)
+        ),
+    )
+    .unwrap();
+    let fetch = |sub: &str, extra: &[&str]| {
+        let store = m.dir.path().join(format!("store-{sub}"));
+        let out = repro()
+            .arg("fetch")
+            .arg("--store")
+            .arg(&store)
+            .arg("--find-links")
+            .arg(&folder)
+            .arg("--offline")
+            .args(extra)
+            .arg(locks.join(sub))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    for (sub, extra, n) in [
+        ("req", &[][..], 4),
+        (
+            "req-target",
+            &["--target", "lambda-python3.12-x86_64"][..],
+            2,
+        ),
+        ("uv", &[][..], 2),
+        ("pylock", &[][..], 1),
+        ("cargo", &[][..], 1),
+    ] {
+        let (code, out) = fetch(sub, extra);
+        assert_eq!(code, 0, "{sub}: {out}");
+        assert!(
+            out.contains(&format!("{n} from --find-links")),
+            "{sub}: {out}"
+        );
+    }
+    assert_eq!(m.server.total_hits(), 0);
+}
