@@ -173,10 +173,13 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     std::fs::create_dir_all(out).map_err(|e| Stop::Error(format!("{}: {e}", out.display())))?;
     check_report_outside(&audit_report, out)?;
     let locks: Vec<String> = args.locks.iter().map(|p| s(p)).collect();
-    let mut sources: Vec<String> = Vec::new();
-    if let Some(st) = &args.store {
-        sources.extend(["--store".into(), s(st)]);
-    }
+    // Every step names the store explicitly: the SBOM's licences come from it, and an SBOM's
+    // bytes must not depend on whether the store was named by `--store` or `$REPRO_STORE`.
+    let store = args
+        .store
+        .clone()
+        .unwrap_or_else(crate::store::Store::default_root);
+    let mut sources: Vec<String> = vec!["--store".into(), s(&store)];
     if let Some(u) = &args.index_url {
         sources.extend(["--index-url".into(), u.clone()]);
     }
@@ -216,10 +219,12 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
             eprintln!("  skipped (--no-provenance)");
         }
     } else {
-        let mut a = vec!["provenance".to_string(), "-q".to_string()];
-        if let Some(st) = &args.store {
-            a.extend(["--store".into(), s(st)]);
-        }
+        let mut a = vec![
+            "provenance".to_string(),
+            "-q".to_string(),
+            "--store".into(),
+            s(&store),
+        ];
         match (args.offline, &args.provenance_dir, &args.index_url) {
             (true, _, _) => a.push("--offline".into()),
             (false, Some(d), _) => a.extend(["--provenance-dir".into(), s(d)]),
@@ -293,7 +298,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
 
     step(printer, 6, "sbom");
     let sbom = out.join("sbom.cdx.json");
-    let mut a = vec![
+    let a = vec![
         "sbom".into(),
         "--manifest".into(),
         s(&manifest),
@@ -303,10 +308,9 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         args.release_version.clone(),
         "--out".into(),
         s(&sbom),
+        "--store".into(),
+        s(&store),
     ];
-    if let Some(st) = &args.store {
-        a.extend(["--store".into(), s(st)]);
-    }
     checked(repro(&a)?, "the SBOM could not be written")?;
 
     step(

@@ -38,8 +38,9 @@ pub struct SbomArgs {
     /// Timestamp of the SBOM [default: $SOURCE_DATE_EPOCH, else the last git commit time]
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<i64>,
-    /// Read licences from the artifacts in this store (a wheel's METADATA, a crate's Cargo.toml)
-    #[arg(long, value_name = "DIR", env = "REPRO_STORE")]
+    /// Read licences from the artifacts in this store (a wheel's METADATA, a crate's Cargo.toml).
+    /// Only this flag does: `$REPRO_STORE` never changes an SBOM's bytes
+    #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
     /// SPDX licence ids allowed (comma-separated): components outside them are listed, exit 1
     #[arg(long, value_name = "IDS", value_delimiter = ',')]

@@ -306,6 +306,30 @@ fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
         !text.contains("dual") && !text.contains("mitpkg"),
         "MIT OR Apache-2.0 is satisfied by MIT: {text}"
     );
+    // An ambient `REPRO_STORE` only locates the store: it never adds licences to a document.
+    let bytes = |env: Option<&Path>| {
+        let mut cmd = repro();
+        cmd.current_dir(dir.path()).args([
+            "sbom",
+            "--source-date-epoch",
+            "1",
+            "uv.lock",
+            "Cargo.lock",
+        ]);
+        if let Some(st) = env {
+            cmd.env("REPRO_STORE", st);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let plain = bytes(None);
+    assert_eq!(bytes(Some(&store)), plain, "REPRO_STORE changed the SBOM");
+    assert!(!String::from_utf8_lossy(&plain).contains("MIT OR Apache-2.0"));
 }
 
 #[test]
