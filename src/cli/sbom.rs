@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use crate::cli::check::load_all_or_report;
 use crate::cli::{ExitStatus, Printer};
 use crate::sbom::Bom;
-use crate::sbom::cyclonedx::{Document, SpecVersion, render};
+use crate::sbom::cyclonedx::{SpecVersion, render};
 
 /// Arguments of `repro sbom`.
 #[derive(Debug, Args)]
@@ -227,46 +227,12 @@ struct Match {
     used_by: Vec<String>,
 }
 
-/// Largest SBOM read. A CycloneDX document of tens of thousands of components is a few
-/// megabytes; the cap keeps a mistaken path (a disk image, `/dev/zero`) from exhausting memory.
-pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
-
-pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
-    let files: Vec<PathBuf> = if path.is_dir() {
-        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json")
-            })
-            .map(|e| e.into_path())
-            .collect();
-        v.sort();
-        v
-    } else {
-        vec![path.to_path_buf()]
-    };
-    let mut docs = Vec::new();
-    for f in files {
-        let bytes = crate::fsio::read_capped(&f, MAX_SBOM_BYTES)
-            .with_context(|| format!("cannot read `{}`", f.display()))?;
-        match serde_json::from_slice::<Document>(&bytes) {
-            Ok(d) if d.bom_format == "CycloneDX" => docs.push((f, d)),
-            Ok(_) | Err(_) if path.is_dir() => continue,
-            Ok(_) => anyhow::bail!("`{}` is not a CycloneDX document", f.display()),
-            // Where, not what: the message of a type error quotes the value (a package name,
-            // private to `repro audit --sbom`).
-            Err(e) => anyhow::bail!(
-                "`{}` is not a CycloneDX JSON document: {:?} error at line {}, column {}",
-                f.display(),
-                e.classify(),
-                e.line(),
-                e.column()
-            ),
-        }
-    }
-    Ok(docs)
+/// Read an SBOM, or every SBOM under a directory (see [`crate::sbom::read`]): a file that cannot
+/// be read is an error naming it, never skipped.
+pub(crate) fn load_documents(
+    path: &Path,
+) -> anyhow::Result<Vec<(PathBuf, crate::sbom::read::Sbom)>> {
+    Ok(crate::sbom::read::load(path)?.sboms)
 }
 
 fn matches(purl: &str, version: &str, spec: Option<&str>) -> anyhow::Result<bool> {
@@ -288,45 +254,39 @@ fn query(
     spec: Option<&str>,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let docs = load_documents(sboms)?;
+    let loaded = crate::sbom::read::load(sboms)?;
+    let docs = &loaded.sboms;
     let wanted_pypi = crate::model::PackageName::new(crate::model::Ecosystem::Pypi, name);
     let mut found = Vec::new();
-    for (path, doc) in &docs {
-        let release = doc
-            .metadata
-            .as_ref()
-            .and_then(|m| m.component.as_ref())
-            .map(|c| format!("{}@{}", c.name, c.version.as_deref().unwrap_or("")))
-            .unwrap_or_default();
-        for c in doc.components.iter().filter(|c| c.kind == "library") {
+    for (path, doc) in docs {
+        // Every component with a PyPI or crates purl, whatever its type and nesting: an
+        // application or framework that is a package is still a package.
+        for c in &doc.components {
             let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
                 continue;
             };
             let same_name = if purl.starts_with("pkg:pypi/") {
                 crate::model::PackageName::new(crate::model::Ecosystem::Pypi, &c.name)
                     == wanted_pypi
-            } else {
+            } else if purl.starts_with("pkg:cargo/") {
                 c.name == name
+            } else {
+                false
             };
             if same_name && matches(purl, version, spec)? {
                 found.push(Match {
                     sbom: path.clone(),
-                    release: release.clone(),
+                    release: doc.release.clone(),
                     name: c.name.clone(),
                     version: version.clone(),
                     purl: purl.clone(),
-                    used_by: c
-                        .properties
-                        .iter()
-                        .filter(|p| p.name == "repro:used-by")
-                        .map(|p| p.value.clone())
-                        .collect(),
+                    used_by: c.used_by.clone(),
                 });
             }
         }
     }
     if printer.json {
-        printer.json(&serde_json::json!({"schema": "repro.sbom-query/v1", "sboms": docs.len(), "matches": found}))?;
+        printer.json(&serde_json::json!({"schema": "repro.sbom-query/v1", "sboms": docs.len(), "skipped": loaded.skipped, "matches": found}))?;
     } else {
         let mut out = String::new();
         for m in &found {
@@ -346,12 +306,19 @@ fn query(
         }
         let _ = writeln!(
             out,
-            "{} match{} for `{name}`{} in {} SBOM{}",
+            "{} match{} for `{name}`{} in {} SBOM{}{}",
             found.len(),
             if found.len() == 1 { "" } else { "es" },
             spec.map(|s| format!(" {s}")).unwrap_or_default(),
             docs.len(),
-            if docs.len() == 1 { "" } else { "s" }
+            if docs.len() == 1 { "" } else { "s" },
+            match loaded.skipped.len() {
+                0 => String::new(),
+                n => format!(
+                    " ({n} JSON file{} not CycloneDX, skipped)",
+                    if n == 1 { "" } else { "s" }
+                ),
+            }
         );
         printer.out(&out)?;
     }
