@@ -165,9 +165,11 @@ pub struct SourceArgs {
     /// Admit every artifact the lock lists (the default without --target)
     #[arg(long)]
     pub all: bool,
-    /// Python package index (PEP 691 JSON simple API)
-    #[arg(long, value_name = "URL", default_value = crate::registry::DEFAULT_INDEX_URL, env = "REPRO_INDEX_URL")]
-    pub index_url: String,
+    /// Python package index (PEP 691 JSON simple API) [default: $REPRO_INDEX_URL, the lock's
+    /// `--index-url`, $PIP_INDEX_URL, $UV_DEFAULT_INDEX, $UV_INDEX_URL, pip.conf, uv.toml or
+    /// pyproject.toml `[tool.uv]`, else https://pypi.org/simple/]
+    #[arg(long, value_name = "URL")]
+    pub index_url: Option<String>,
     /// A local folder of wheels, sdists and crates, matched by digest whatever their names
     #[arg(long, value_name = "DIR")]
     pub find_links: Option<PathBuf>,
@@ -201,7 +203,7 @@ impl SourceArgs {
     /// The sources.
     pub fn sources(&self) -> crate::fetch::Sources {
         crate::fetch::Sources {
-            index_url: self.index_url.clone(),
+            index: crate::registry::settings::IndexSettings::from_env(self.index_url.as_deref()),
             crates_url: self.crates_url.clone(),
             find_links: self.find_links.clone(),
             offline: self.offline,

@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::digest::{Digest, HashAlgorithm};
 use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSource};
 use crate::model::{Ecosystem, Location};
+use crate::registry::settings::{IndexSetting, IndexSettings, IndexSource};
 use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
 use crate::resolve::{Selector, Target, select};
 use crate::store::answers::{AnswerKind, AnsweredFile, IndexAnswer, usable_url};
@@ -53,8 +54,9 @@ pub fn download_limit(content_length: Option<u64>) -> Result<u64, u64> {
 /// Where bytes may come from.
 #[derive(Debug, Clone)]
 pub struct Sources {
-    /// Python index (PEP 691 JSON).
-    pub index_url: String,
+    /// Python index (PEP 691 JSON) settings; each lock's index is chosen from them
+    /// ([`IndexSettings::for_lock`]).
+    pub index: IndexSettings,
     /// Crate download base.
     pub crates_url: String,
     /// Local folder of artifacts.
@@ -66,7 +68,7 @@ pub struct Sources {
 impl Default for Sources {
     fn default() -> Self {
         Sources {
-            index_url: registry::DEFAULT_INDEX_URL.into(),
+            index: IndexSettings::new(None, &|_| None),
             crates_url: registry::DEFAULT_CRATES_URL.into(),
             find_links: None,
             offline: false,
@@ -190,6 +192,8 @@ pub struct FetchReport {
     pub plan_errors: Vec<PlanError>,
     /// Index pages requested.
     pub index_requests: usize,
+    /// The indexes the requirements locks are fetched from, and where each setting came from.
+    pub indexes: Vec<IndexUse>,
 }
 
 impl FetchReport {
@@ -255,6 +259,19 @@ struct Candidate {
 /// A package of a requirements file whose artifacts are known only by hash.
 struct HashOnly<'a> {
     pkg: &'a LockedPackage,
+    /// The index its lock is fetched from.
+    index: usize,
+}
+
+/// An index a fetch used (or would have, offline), and the locks that named it.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexUse {
+    /// The URL, credentials redacted.
+    pub url: String,
+    /// Where the setting came from.
+    pub source: IndexSource,
+    /// Requests made to it.
+    pub requests: usize,
 }
 
 /// Plan the jobs for `locks`.
@@ -266,11 +283,11 @@ fn plan(
     find_links: Option<&FindLinks>,
     http: Option<&Http>,
     pool: &rayon::ThreadPool,
-) -> (Vec<Job>, Vec<PlanError>, usize) {
-    let mut index_requests = 0;
+) -> (Vec<Job>, Vec<PlanError>, Vec<IndexUse>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut hash_only: Vec<HashOnly<'_>> = Vec::new();
+    let mut indexes: Vec<IndexSetting> = Vec::new();
     for lock in locks {
         for pkg in &lock.packages {
             let version = pkg.version.clone().unwrap_or_default();
@@ -283,7 +300,15 @@ fn plan(
                 ) => {}
                 (_, _) if pkg.hashes.is_empty() => {}
                 (PackageSource::Registry { .. }, LockFormat::RequirementsTxt) => {
-                    hash_only.push(HashOnly { pkg })
+                    let setting = sources.index.for_lock(lock);
+                    let index = match indexes.iter().position(|s| *s == setting) {
+                        Some(i) => i,
+                        None => {
+                            indexes.push(setting);
+                            indexes.len() - 1
+                        }
+                    };
+                    hash_only.push(HashOnly { pkg, index })
                 }
                 (PackageSource::Url { url }, LockFormat::RequirementsTxt) => {
                     let filename = crate::lockfile::file_name_of(url).to_string();
@@ -350,7 +375,7 @@ fn plan(
 
     // Requirements packages: planned from what the store already knows (records, the index's
     // kept answers, `--find-links` file names) when that suffices, else from the index.
-    let mut need_index: Vec<&LockedPackage> = Vec::new();
+    let mut need_index: Vec<(&LockedPackage, usize)> = Vec::new();
     for h in hash_only {
         let pkg = h.pkg;
         let known = known_candidates(pkg, store, find_links);
@@ -362,7 +387,7 @@ fn plan(
                     Err(_) => false,
                 };
             if !obtainable {
-                need_index.push(pkg);
+                need_index.push((pkg, h.index));
                 continue;
             }
         }
@@ -392,19 +417,25 @@ fn plan(
             Err(e) => errors.push(e),
         }
     }
-    let mut names: Vec<String> = need_index.iter().map(|p| p.name.to_string()).collect();
-    names.sort();
-    names.dedup();
-    let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
-        Some(http) if !names.is_empty() => {
-            index_requests = names.len();
+    let mut pages_wanted: Vec<(usize, String)> = need_index
+        .iter()
+        .map(|(p, i)| (*i, p.name.to_string()))
+        .collect();
+    pages_wanted.sort();
+    pages_wanted.dedup();
+    let mut requests = vec![0; indexes.len()];
+    let pages: HashMap<(usize, String), Result<Vec<IndexFile>, String>> = match http {
+        Some(http) if !pages_wanted.is_empty() => {
+            for (i, _) in &pages_wanted {
+                requests[*i] += 1;
+            }
             pool.install(|| {
-                names
+                pages_wanted
                     .par_iter()
-                    .map(|name| {
-                        let r = registry::project_files(http, &sources.index_url, name)
+                    .map(|(i, name)| {
+                        let r = registry::project_files(http, &indexes[*i].url, name)
                             .map_err(|e| e.to_string());
-                        (name.clone(), r)
+                        ((*i, name.clone()), r)
                     })
                     .collect()
             })
@@ -412,10 +443,11 @@ fn plan(
         _ => HashMap::new(),
     };
 
-    for pkg in need_index {
+    for (pkg, index) in need_index {
+        let index_url = &indexes[index].url;
         let version = pkg.version.clone().unwrap_or_default();
         let mut candidates: Vec<Candidate> = Vec::new();
-        match pages.get(pkg.name.as_str()) {
+        match pages.get(&(index, pkg.name.to_string())) {
             Some(Ok(files)) => {
                 let fitting: Vec<&IndexFile> = files
                     .iter()
@@ -434,13 +466,7 @@ fn plan(
                             .any(|h| h.algorithm() == allowed.algorithm())
                     });
                     if !published && allowed.algorithm().is_strong() {
-                        keep_answer(
-                            store,
-                            allowed,
-                            AnswerKind::Probe,
-                            &fitting,
-                            &sources.index_url,
-                        );
+                        keep_answer(store, allowed, AnswerKind::Probe, &fitting, index_url);
                         if !probed {
                             probed = true;
                             let admits: Vec<Digest> =
@@ -459,7 +485,7 @@ fn plan(
                     }
                     match files.iter().find(|f| f.hashes.contains(allowed)) {
                         Some(f) => {
-                            keep_answer(store, allowed, AnswerKind::File, &[f], &sources.index_url);
+                            keep_answer(store, allowed, AnswerKind::File, &[f], index_url);
                             candidates.push(Candidate {
                                 filename: f.filename.clone(),
                                 url: Some(f.url.clone()),
@@ -506,7 +532,16 @@ fn plan(
         };
         seen.insert(key)
     });
-    (out, errors, index_requests)
+    let used = indexes
+        .into_iter()
+        .zip(requests)
+        .map(|(s, requests)| IndexUse {
+            url: crate::redact::redacted(&s.url),
+            source: s.source,
+            requests,
+        })
+        .collect();
+    (out, errors, used)
 }
 
 /// What the store and `--find-links` know of a requirements package's files, without the index.
@@ -893,7 +928,7 @@ pub fn fetch(
                 "cannot start {jobs} download threads ({e}): lower `--jobs`"
             ))
         })?;
-    let (jobs_list, plan_errors, index_requests) = plan(
+    let (jobs_list, plan_errors, indexes) = plan(
         locks,
         selector,
         sources,
@@ -940,7 +975,8 @@ pub fn fetch(
         store: store.root().to_path_buf(),
         artifacts,
         plan_errors,
-        index_requests,
+        index_requests: indexes.iter().map(|i| i.requests).sum(),
+        indexes,
     })
 }
 

@@ -935,3 +935,170 @@ fn find_links_offline_serves_every_lock_format() {
     }
     assert_eq!(m.server.total_hits(), 0);
 }
+
+/// The index of a requirements lock comes from the settings pip and uv users have, in the
+/// documented order, and the summary says which one was used; credentials never show.
+// See: issue 16 ("a lock that names a private mirror is fetched from the public index").
+#[test]
+fn the_index_comes_from_the_lock_the_environment_or_pip_and_uv_config() {
+    let m = Mirror::new();
+    let dir = m.dir.path();
+    let config_home = dir.join("config");
+    std::fs::create_dir_all(&config_home).unwrap();
+    let with_creds = m.index().replace("http://", "http://user:s3cret@");
+    let run = |case: &str, lock_text: &str, env: &[(&str, String)], extra: &[&str]| {
+        let sub = dir.join(case);
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("requirements.txt"), lock_text).unwrap();
+        let mut cmd = repro();
+        cmd.arg("fetch")
+            .arg("--store")
+            .arg(sub.join("store"))
+            .args(["--timeout", "2", "--retries", "1"])
+            .args(extra)
+            .arg(sub.join("requirements.txt"));
+        for var in [
+            "REPRO_INDEX_URL",
+            "PIP_INDEX_URL",
+            "UV_INDEX_URL",
+            "UV_DEFAULT_INDEX",
+            "UV_NO_CONFIG",
+            "VIRTUAL_ENV",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("PIP_CONFIG_FILE", "/dev/null")
+            .env("XDG_CONFIG_HOME", &config_home)
+            .env("HOME", dir);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap(), text, sub)
+    };
+    let lock = std::fs::read_to_string(m.lock()).unwrap();
+    let expect = |(code, text, _): (i32, String, PathBuf), from: &str| {
+        assert_eq!(code, 0, "{from}: {text}");
+        assert!(text.contains("4 downloaded"), "{from}: {text}");
+        assert!(
+            text.contains(&format!("from {from}")),
+            "expected `from {from}`: {text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    };
+    // The lock's own line.
+    expect(
+        run(
+            "lock-line",
+            &format!("--index-url {with_creds}\n{lock}"),
+            &[],
+            &[],
+        ),
+        "the lock's --index-url at",
+    );
+    // The lock's line beats the environment; the flag beats both.
+    expect(
+        run(
+            "lock-beats-env",
+            &format!("--index-url {}\n{lock}", m.index()),
+            &[("PIP_INDEX_URL", "http://127.0.0.1:9/simple/".into())],
+            &[],
+        ),
+        "the lock's --index-url at",
+    );
+    expect(
+        run(
+            "flag",
+            &format!("--index-url http://127.0.0.1:9/simple/\n{lock}"),
+            &[("PIP_INDEX_URL", "http://127.0.0.1:9/simple/".into())],
+            &["--index-url", &m.index()],
+        ),
+        "--index-url",
+    );
+    for var in ["PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"] {
+        expect(
+            run(
+                &format!("env-{var}"),
+                &lock,
+                &[(var, with_creds.clone())],
+                &[],
+            ),
+            &format!("${var}"),
+        );
+    }
+    // pip.conf, then uv's files.
+    let conf = dir.join("pip.conf");
+    std::fs::write(&conf, format!("[global]\nindex-url = {with_creds}\n")).unwrap();
+    expect(
+        run(
+            "pip-conf",
+            &lock,
+            &[("PIP_CONFIG_FILE", conf.display().to_string())],
+            &[],
+        ),
+        "pip config",
+    );
+    let sub = dir.join("uv-toml");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        sub.join("uv.toml"),
+        format!("[[index]]\nurl = \"{}\"\ndefault = true\n", m.index()),
+    )
+    .unwrap();
+    expect(run("uv-toml", &lock, &[], &[]), "uv config");
+    let sub = dir.join("pyproject");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        sub.join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"app\"\n\n[tool.uv]\nindex-url = \"{}\"\n",
+            m.index()
+        ),
+    )
+    .unwrap();
+    let (code, text, sub) = run("pyproject", &lock, &[], &["--json"]);
+    assert_eq!(code, 0, "{text}");
+    // stdout (the document) comes first in `text`.
+    let report: serde_json::Value = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        report["indexes"][0]["source"]["kind"], "uv-config",
+        "{report}"
+    );
+    assert_eq!(
+        report["indexes"][0]["source"]["at"],
+        sub.join("pyproject.toml").display().to_string()
+    );
+    // Credentials are never kept in the store either.
+    let answers = walk(&dir.join("env-PIP_INDEX_URL/store"));
+    assert!(!answers.is_empty());
+    for f in answers {
+        assert!(
+            !std::fs::read_to_string(&f).unwrap().contains("s3cret"),
+            "{}",
+            f.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    out
+}
