@@ -11,6 +11,9 @@
 # repro build hands this script REPRO_WHEELHOUSE, REPRO_PLATFORMS, REPRO_PYTHON_VERSION and
 # SOURCE_DATE_EPOCH in a normalized environment.
 set -eu
+# A packed archive is a public file created under the umask, as `cp` or `zip` would create it;
+# fix the umask so that the outputs' modes are the same on every machine (`--vary` varies it).
+umask 022
 repro=$1
 functions=$2
 dist=$3

@@ -163,18 +163,59 @@ pub fn dir_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// Who may read a written file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Mode 0600 whatever the umask: the store's files, reports that may name private
+    /// packages, keys.
+    Private,
+    /// Mode 0666 less the user's umask (0644 under the usual 022), as any tool writes a file
+    /// the user asked for and will publish: `pack` archives, `sbom --out`, `db index`.
+    Public,
+}
+
+/// A temp file in `dir` with the mode `visibility` asks for, to be persisted over a
+/// destination. The mode is set when the file is created (`open(2)` applies the umask), so a
+/// private file is never readable by others, not even for a moment.
+pub fn temp_file(
+    dir: &Path,
+    prefix: &str,
+    visibility: Visibility,
+) -> io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    if visibility == Visibility::Public {
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// [`write_atomic`] with the temp file beside `dest`.
 pub fn write_atomic_beside(dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_atomic(dir_of(dest), dest, bytes)
 }
 
+/// [`write_atomic_as`] a public document ([`Visibility::Public`]), the temp file beside `dest`.
+pub fn write_public_beside(dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_as(dir_of(dest), dest, bytes, Visibility::Public)
+}
+
 /// Write `bytes` to `dest` through a temp file in `tmp_dir` (which must be on the same file
 /// system): write, fsync, then rename over `dest`, then fsync the directory. The file is
-/// created with mode 0600.
+/// created with mode 0600 ([`Visibility::Private`]).
 pub fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".write-")
-        .tempfile_in(tmp_dir)
+    write_atomic_as(tmp_dir, dest, bytes, Visibility::Private)
+}
+
+/// [`write_atomic`], with the mode `visibility` asks for.
+pub fn write_atomic_as(
+    tmp_dir: &Path,
+    dest: &Path,
+    bytes: &[u8],
+    visibility: Visibility,
+) -> Result<(), WriteError> {
+    let mut tmp = temp_file(tmp_dir, ".write-", visibility)
         .map_err(write_err("cannot create a temp file in", tmp_dir))?;
     tmp.write_all(bytes)
         .map_err(write_err("cannot write", tmp.path()))?;

@@ -199,7 +199,7 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
     json.push(b'\n');
     match &args.out {
         Some(out) => {
-            crate::fsio::write_atomic_beside(out, &json)
+            crate::fsio::write_public_beside(out, &json)
                 .with_context(|| format!("cannot write `{}`", out.display()))?;
             if !printer.json {
                 printer.out(&format!(

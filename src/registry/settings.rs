@@ -224,7 +224,11 @@ pub fn pip_index_url(text: &str) -> Option<String> {
         let Some((key, value)) = line.split_once(['=', ':']) else {
             continue;
         };
-        if !key.trim().replace('_', "-").eq_ignore_ascii_case("index-url") {
+        if !key
+            .trim()
+            .replace('_', "-")
+            .eq_ignore_ascii_case("index-url")
+        {
             continue;
         }
         let value = value.trim().to_string();
