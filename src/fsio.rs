@@ -156,6 +156,73 @@ fn write_err<'a>(
     }
 }
 
+/// Paths already resolved by [`canonicalize`] in this run (directories, and the files asked
+/// for), by the path as written.
+///
+/// A run reads a tree that does not change under it; resolving each directory once instead of
+/// once per path below it is what keeps `repro check` of 8,000 lockfiles linear (issue 16:
+/// `realpath` walks every component with a `readlink`, so every lockfile paid for its whole
+/// path again).
+static CANONICAL_DIRS: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+> = std::sync::OnceLock::new();
+
+/// [`std::fs::canonicalize`], resolving each directory once per run: the absolute path with
+/// every symbolic link, `.` and `..` resolved. A path whose last component is a plain name and
+/// not a link is its resolved directory joined with the name (one `lstat`); anything else is
+/// left to the system's `realpath`.
+pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
+    use std::path::Component;
+    let cache = CANONICAL_DIRS.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        return Ok(hit.clone());
+    }
+    let (Some(parent), Some(Component::Normal(name))) =
+        (path.parent(), path.components().next_back())
+    else {
+        return canonical_dir(path);
+    };
+    let meta = fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return fs::canonicalize(path);
+    }
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let resolved = canonical_dir(parent)?.join(name);
+    // Files too: a lockfile is resolved by discovery, by its loader and by the check.
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(path.to_path_buf(), resolved.clone());
+    Ok(resolved)
+}
+
+/// A directory resolved once ([`canonicalize`]).
+fn canonical_dir(dir: &Path) -> io::Result<PathBuf> {
+    let cache = CANONICAL_DIRS.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return Ok(hit.clone());
+    }
+    use std::path::Component;
+    let resolved = match (dir.parent(), dir.components().next_back()) {
+        (Some(parent), Some(Component::Normal(name)))
+            if !parent.as_os_str().is_empty()
+                && !fs::symlink_metadata(dir)?.file_type().is_symlink() =>
+        {
+            canonical_dir(parent)?.join(name)
+        }
+        _ => fs::canonicalize(dir)?,
+    };
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(dir.to_path_buf(), resolved.clone());
+    Ok(resolved)
+}
+
 /// The directory a path lies in (`.` for a bare file name).
 pub fn dir_of(path: &Path) -> &Path {
     path.parent()
