@@ -36,13 +36,20 @@ pub enum ExitStatus {
     Error,
 }
 
-impl From<ExitStatus> for ExitCode {
-    fn from(s: ExitStatus) -> Self {
-        ExitCode::from(match s {
+impl ExitStatus {
+    /// The exit code: 0, 1 or 2.
+    pub fn code(self) -> u8 {
+        match self {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
-        })
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s.code())
     }
 }
 
@@ -252,8 +259,8 @@ pub fn main() -> ExitCode {
         Command::Release(args) => release::run(args, &printer),
         Command::Posture(cmd) => posture::run(cmd, &printer),
     };
-    match result {
-        Ok(status) => status.into(),
+    let status = match result {
+        Ok(status) => status,
         Err(err) => {
             // A closed pipe (`repro check … | head`) is not an error worth reporting.
             if err
@@ -264,9 +271,11 @@ pub fn main() -> ExitCode {
                 return ExitStatus::Success.into();
             }
             printer.error(&format!("{err:#}"), None);
-            ExitStatus::Error.into()
+            ExitStatus::Error
         }
-    }
+    };
+    printer.finish(status.code());
+    status.into()
 }
 
 /// Default paths when none are given: the current directory.

@@ -144,11 +144,10 @@ pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if printer.json {
         printer.json(&report)?;
     } else {
-        // Errors are diagnostics (stderr); the summary is the result (stdout).
-        if printer.verbosity >= Verbosity::Quiet {
-            printer.diagnostics(&render_errors(&report, printer));
-        }
-        printer.out(&render_summary(&report, started.elapsed()))?;
+        // Errors are diagnostics (stderr), shown even under -qq; the summary is the result
+        // (stdout), hidden by -qq.
+        printer.diagnostics(&render_errors(&report, printer));
+        printer.summary(&render_summary(&report, started.elapsed()))?;
     }
     Ok(if report.has_failure() {
         ExitStatus::Error

@@ -99,10 +99,15 @@ fn step(printer: &Printer, n: usize, what: &str) {
     }
 }
 
-/// Run this binary with `args`; Ok(exit code).
-fn repro(args: &[String]) -> anyhow::Result<i32> {
+/// Run this binary with `args`; Ok(exit code). Its stdout goes to our stderr: under `--json`,
+/// stdout carries the release's one document, and the steps' results are progress here.
+fn repro(args: &[String], printer: &Printer) -> anyhow::Result<i32> {
     let exe = std::env::current_exe()?;
-    let status = Command::new(exe).args(args).status()?;
+    let mut cmd = Command::new(exe);
+    if printer.verbosity == crate::cli::printer::Verbosity::Silent {
+        cmd.arg("-qq");
+    }
+    let status = cmd.args(args).stdout(std::io::stderr()).status()?;
     Ok(status.code().unwrap_or(2))
 }
 
@@ -193,7 +198,10 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     step(printer, 1, "check: the locks must be hermetic");
     let mut a = vec!["check".to_string(), "-q".to_string()];
     a.extend(locks.iter().cloned());
-    checked(repro(&a)?, "the locks are not hermetic (`repro check`)")?;
+    checked(
+        repro(&a, printer)?,
+        "the locks are not hermetic (`repro check`)",
+    )?;
 
     step(printer, 2, "fetch: every artifact, verified into the store");
     let mut a = vec![
@@ -205,7 +213,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     a.extend(sources.iter().cloned());
     a.extend(locks.iter().cloned());
     checked(
-        repro(&a)?,
+        repro(&a, printer)?,
         "an artifact does not match its lock (`repro fetch`)",
     )?;
 
@@ -239,7 +247,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         }
         a.extend(locks.iter().cloned());
         checked(
-            repro(&a)?,
+            repro(&a, printer)?,
             "a dependency's provenance did not verify, or its publisher is not the pinned one (`repro provenance`)",
         )?;
     }
@@ -260,7 +268,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
     a.extend(locks.iter().cloned());
     checked(
-        repro(&a)?,
+        repro(&a, printer)?,
         &format!(
             "the audit found advisories at or above --fail-on; see the private report {}",
             audit_report.display()
@@ -294,7 +302,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         a.push("--".into());
         a.extend(args.command.iter().cloned());
     }
-    checked(repro(&a)?, "the build failed (`repro build`)")?;
+    checked(repro(&a, printer)?, "the build failed (`repro build`)")?;
 
     step(printer, 6, "sbom");
     let sbom = out.join("sbom.cdx.json");
@@ -311,7 +319,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         "--store".into(),
         s(&store),
     ];
-    checked(repro(&a)?, "the SBOM could not be written")?;
+    checked(repro(&a, printer)?, "the SBOM could not be written")?;
 
     step(
         printer,
@@ -355,16 +363,29 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o644);
         std::fs::set_permissions(&f, p).map_err(|e| Stop::Error(e.to_string()))?;
     }
-    printer
-        .out(&format!(
-            "released {} {} into {}: {} artefacts signed; see {}\n",
-            args.name,
-            args.release_version,
-            out.display(),
-            artefacts.len(),
-            out.join("VERIFY.md").display()
-        ))
-        .map_err(|e| Stop::Error(e.to_string()))?;
+    if printer.json {
+        printer
+            .json(&serde_json::json!({
+                "schema": "repro.release/v1",
+                "name": args.name,
+                "version": args.release_version,
+                "out": out,
+                "artefacts": artefacts,
+                "verify": out.join("VERIFY.md"),
+            }))
+            .map_err(|e| Stop::Error(e.to_string()))?;
+    } else {
+        printer
+            .summary(&format!(
+                "released {} {} into {}: {} artefacts signed; see {}\n",
+                args.name,
+                args.release_version,
+                out.display(),
+                artefacts.len(),
+                out.join("VERIFY.md").display()
+            ))
+            .map_err(|e| Stop::Error(e.to_string()))?;
+    }
     Ok(())
 }
 

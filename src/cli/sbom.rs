@@ -118,7 +118,7 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 .collect();
             printer.json(&serde_json::json!({"schema": "repro.licenses/v1", "components": bom.components.len(), "problems": rows}))?;
         } else {
-            let mut out = String::new();
+            let mut rows = String::new();
             for (purl, l) in &problems {
                 let what = match l {
                     None => "licence unknown (is its artifact in --store?)".to_string(),
@@ -129,15 +129,14 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                         format!("`{e}` is outside the allowed licences")
                     }
                 };
-                let _ = writeln!(out, "{purl}: {what}");
+                let _ = writeln!(rows, "{purl}: {what}");
             }
-            let _ = writeln!(
-                out,
-                "{} components, {} with a licence problem",
+            printer.detail(&rows)?;
+            printer.summary(&format!(
+                "{} components, {} with a licence problem\n",
                 bom.components.len(),
                 problems.len()
-            );
-            printer.out(&out)?;
+            ))?;
         }
         return Ok(
             if license_failure
@@ -201,8 +200,18 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
         Some(out) => {
             crate::fsio::write_public_beside(out, &json)
                 .with_context(|| format!("cannot write `{}`", out.display()))?;
-            if !printer.json {
-                printer.out(&format!(
+            if printer.json {
+                printer.json(&SbomWritten {
+                    schema: SBOM_WRITTEN_SCHEMA,
+                    out: out.clone(),
+                    spec_version: doc.spec_version.clone(),
+                    serial_number: doc.serial_number.clone(),
+                    sha256: crate::digest::sha256(&json).hex(),
+                    components: bom.components.len(),
+                    lockfiles: bom.applications.len(),
+                })?;
+            } else {
+                printer.summary(&format!(
                     "wrote {} (CycloneDX {}): {} components from {} lockfiles\n",
                     out.display(),
                     doc.spec_version,
@@ -211,9 +220,34 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
                 ))?;
             }
         }
+        // The SBOM is the document: under --json too (a CycloneDX document names its schema
+        // in `$schema`), and under -qq (it is the result asked for, not a message).
+        None if printer.json => printer.json(&doc)?,
         None => printer.out(std::str::from_utf8(&json)?)?,
     }
     Ok(ExitStatus::Success)
+}
+
+/// Version of the document `repro sbom --out FILE --json` prints.
+pub const SBOM_WRITTEN_SCHEMA: &str = "repro.sbom-written/v1";
+
+/// What `repro sbom --out FILE --json` prints: the file written and what it holds.
+#[derive(Debug, serde::Serialize)]
+struct SbomWritten {
+    /// [`SBOM_WRITTEN_SCHEMA`].
+    schema: &'static str,
+    /// The file written.
+    out: PathBuf,
+    /// CycloneDX spec version.
+    spec_version: String,
+    /// The SBOM's serial number.
+    serial_number: Option<String>,
+    /// SHA-256 of the bytes written.
+    sha256: String,
+    /// Library components.
+    components: usize,
+    /// Lockfiles described (application components).
+    lockfiles: usize,
 }
 
 /// One component of one SBOM that matches a query.
@@ -288,10 +322,10 @@ fn query(
     if printer.json {
         printer.json(&serde_json::json!({"schema": "repro.sbom-query/v1", "sboms": docs.len(), "skipped": loaded.skipped, "matches": found}))?;
     } else {
-        let mut out = String::new();
+        let mut rows = String::new();
         for m in &found {
             let _ = writeln!(
-                out,
+                rows,
                 "{} ({}): {}=={} used by {}",
                 m.release,
                 m.sbom.display(),
@@ -304,6 +338,8 @@ fn query(
                 }
             );
         }
+        printer.detail(&rows)?;
+        let mut out = String::new();
         let _ = writeln!(
             out,
             "{} match{} for `{name}`{} in {} SBOM{}{}",
@@ -320,7 +356,7 @@ fn query(
                 ),
             }
         );
-        printer.out(&out)?;
+        printer.summary(&out)?;
     }
     Ok(if found.is_empty() {
         ExitStatus::Success

@@ -112,3 +112,118 @@ fn private_files_stay_0600_under_any_umask() {
     }
     assert_eq!(seen, 1);
 }
+
+/// Run `repro ARGS…` from the crate root: (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = crate::repro().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Exactly one JSON document on stdout, with a `schema` field.
+fn one_document(stdout: &str) -> serde_json::Value {
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    assert_eq!(docs.len(), 1, "{stdout}");
+    assert!(
+        docs[0].get("schema").is_some() || docs[0].get("$schema").is_some(),
+        "{stdout}"
+    );
+    docs[0].clone()
+}
+
+/// `sbom --json --out` prints a document (it printed nothing); errors under `--json` are an
+/// error document on stdout; `-qq` prints nothing but errors.
+// See: issue 16 ("`sbom --json --out` prints nothing", "`--json` mode still prints text errors").
+#[test]
+fn json_is_one_document_and_qq_prints_only_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.json");
+    let (code, stdout, err) = run(&[
+        "sbom",
+        "--json",
+        "--source-date-epoch",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "corpora/uv-lock/valid/app",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc = one_document(&stdout);
+    assert_eq!(doc["schema"], "repro.sbom-written/v1");
+    // sbom query: a match, then an unreadable file, both one document.
+    let (code, stdout, _) = run(&[
+        "sbom",
+        "query",
+        "--json",
+        "corpora/cyclonedx/valid/hand-made/nested-minimal.cdx.json",
+        "itoa",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(one_document(&stdout)["schema"], "repro.sbom-query/v1");
+    let (code, stdout, _) = run(&[
+        "sbom",
+        "query",
+        "--json",
+        "corpora/cyclonedx/invalid/truncated.cdx.json",
+        "six",
+    ]);
+    assert_eq!(code, 2);
+    let doc = one_document(&stdout);
+    assert_eq!(doc["schema"], "repro.error/v1");
+    assert_eq!(doc["exit"], 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("truncated.cdx.json"),
+        "{doc}"
+    );
+    // key generate refusing to overwrite: an error document.
+    let key = dir.path().join("k");
+    std::fs::write(dir.path().join("k.key"), "x").unwrap();
+    let (code, stdout, _) = run(&["key", "generate", "--json", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(one_document(&stdout)["schema"], "repro.error/v1");
+    // fetch: -q prints the summary only, -qq nothing on stdout, and errors still on stderr.
+    let store = dir.path().join("store");
+    let fetch = |q: &str| {
+        run(&[
+            "fetch",
+            q,
+            "--offline",
+            "--store",
+            store.to_str().unwrap(),
+            "corpora/uv-lock/valid/app",
+        ])
+    };
+    let (code, stdout, stderr) = fetch("-q");
+    assert_eq!(code, 2);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stderr.contains("not in the store"), "{stderr}");
+    let (code, stdout, stderr) = fetch("-qq");
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("not in the store"),
+        "-qq keeps errors: {stderr}"
+    );
+    // sbom query -q: the summary line alone; -qq: nothing.
+    let q = |flag: &str| {
+        run(&[
+            "sbom",
+            "query",
+            flag,
+            "corpora/cyclonedx/valid/hand-made/nested-minimal.cdx.json",
+            "itoa",
+        ])
+        .1
+    };
+    assert_eq!(q("-q").lines().count(), 1);
+    assert_eq!(q("-qq"), "");
+}
