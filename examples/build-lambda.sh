@@ -17,6 +17,9 @@
 # hazard. Those shebangs are rewritten to `#!/usr/bin/env python3` (the runtime's interpreter
 # is on its PATH), and the installed RECORD files' hashes follow, so the zips carry no host path.
 set -eu
+# A packed archive is a public file created under the umask, as `cp` or `zip` would create it;
+# fix the umask so that the outputs' modes are the same on every machine (`--vary` varies it).
+umask 022
 repro=$1
 functions=$2
 dist=$3

@@ -36,13 +36,20 @@ pub enum ExitStatus {
     Error,
 }
 
-impl From<ExitStatus> for ExitCode {
-    fn from(s: ExitStatus) -> Self {
-        ExitCode::from(match s {
+impl ExitStatus {
+    /// The exit code: 0, 1 or 2.
+    pub fn code(self) -> u8 {
+        match self {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
-        })
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s.code())
     }
 }
 
@@ -166,9 +173,11 @@ pub struct SourceArgs {
     /// Admit every artifact the lock lists (the default without --target)
     #[arg(long)]
     pub all: bool,
-    /// Python package index (PEP 691 JSON simple API)
-    #[arg(long, value_name = "URL", default_value = crate::registry::DEFAULT_INDEX_URL, env = "REPRO_INDEX_URL")]
-    pub index_url: String,
+    /// Python package index (PEP 691 JSON simple API) [default: $REPRO_INDEX_URL, the lock's
+    /// `--index-url`, $PIP_INDEX_URL, $UV_DEFAULT_INDEX, $UV_INDEX_URL, pip.conf, uv.toml or
+    /// pyproject.toml `[tool.uv]`, else https://pypi.org/simple/]
+    #[arg(long, value_name = "URL")]
+    pub index_url: Option<String>,
     /// A local folder of wheels, sdists and crates, matched by digest whatever their names
     #[arg(long, value_name = "DIR")]
     pub find_links: Option<PathBuf>,
@@ -202,7 +211,7 @@ impl SourceArgs {
     /// The sources.
     pub fn sources(&self) -> crate::fetch::Sources {
         crate::fetch::Sources {
-            index_url: self.index_url.clone(),
+            index: crate::registry::settings::IndexSettings::from_env(self.index_url.as_deref()),
             crates_url: self.crates_url.clone(),
             find_links: self.find_links.clone(),
             offline: self.offline,
@@ -251,8 +260,8 @@ pub fn main() -> ExitCode {
         Command::Release(args) => release::run(args, &printer),
         Command::Posture(cmd) => posture::run(cmd, &printer),
     };
-    match result {
-        Ok(status) => status.into(),
+    let status = match result {
+        Ok(status) => status,
         Err(err) => {
             // A closed pipe (`repro check … | head`) is not an error worth reporting.
             if err
@@ -263,9 +272,11 @@ pub fn main() -> ExitCode {
                 return ExitStatus::Success.into();
             }
             printer.error(&format!("{err:#}"), None);
-            ExitStatus::Error.into()
+            ExitStatus::Error
         }
-    }
+    };
+    printer.finish(status.code());
+    status.into()
 }
 
 /// Default paths when none are given: the current directory.

@@ -2,8 +2,10 @@
 //!
 //! Planning maps every locked package to the artifacts it needs (all of them, or the one an
 //! installer picks for a [`Target`]); requirements files carry only hashes, so their file names
-//! and URLs come from the index (PEP 691), or from the store's own records when every allowed
-//! digest is already present, in which case no request is made. Execution fetches each distinct
+//! and URLs come from the index (PEP 691), or, when they name every allowed digest, from what the
+//! store already knows: an object's record, the index's kept answer about a digest
+//! ([`crate::store::answers`], written for every digest the index mapped, downloaded or not), or
+//! the name of the `--find-links` file with that digest; then no request is made. Execution fetches each distinct
 //! digest once, in parallel, from the store (already there), a `--find-links` folder, or the
 //! network, and admits only bytes the lock allows. Per-artifact failures never stop the batch.
 //!
@@ -24,8 +26,10 @@ use serde::Serialize;
 use crate::digest::{Digest, HashAlgorithm};
 use crate::lockfile::{ArtifactKind, Lock, LockFormat, LockedPackage, PackageSource};
 use crate::model::{Ecosystem, Location};
+use crate::registry::settings::{IndexSetting, IndexSettings, IndexSource};
 use crate::registry::{self, FetchError, FindLinks, Http, IndexFile};
 use crate::resolve::{Selector, Target, select};
+use crate::store::answers::{AnswerKind, AnsweredFile, IndexAnswer, usable_url};
 use crate::store::{MAX_OBJECT_BYTES, ObjectId, Provenance, Store, StoreError};
 
 /// Version of the JSON document `repro fetch --json` prints.
@@ -50,8 +54,9 @@ pub fn download_limit(content_length: Option<u64>) -> Result<u64, u64> {
 /// Where bytes may come from.
 #[derive(Debug, Clone)]
 pub struct Sources {
-    /// Python index (PEP 691 JSON).
-    pub index_url: String,
+    /// Python index (PEP 691 JSON) settings; each lock's index is chosen from them
+    /// ([`IndexSettings::for_lock`]).
+    pub index: IndexSettings,
     /// Crate download base.
     pub crates_url: String,
     /// Local folder of artifacts.
@@ -63,7 +68,7 @@ pub struct Sources {
 impl Default for Sources {
     fn default() -> Self {
         Sources {
-            index_url: registry::DEFAULT_INDEX_URL.into(),
+            index: IndexSettings::new(None, &|_| None),
             crates_url: registry::DEFAULT_CRATES_URL.into(),
             find_links: None,
             offline: false,
@@ -187,6 +192,8 @@ pub struct FetchReport {
     pub plan_errors: Vec<PlanError>,
     /// Index pages requested.
     pub index_requests: usize,
+    /// The indexes the requirements locks are fetched from, and where each setting came from.
+    pub indexes: Vec<IndexUse>,
 }
 
 impl FetchReport {
@@ -252,6 +259,19 @@ struct Candidate {
 /// A package of a requirements file whose artifacts are known only by hash.
 struct HashOnly<'a> {
     pkg: &'a LockedPackage,
+    /// The index its lock is fetched from.
+    index: usize,
+}
+
+/// An index a fetch used (or would have, offline), and the locks that named it.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexUse {
+    /// The URL, credentials redacted.
+    pub url: String,
+    /// Where the setting came from.
+    pub source: IndexSource,
+    /// Requests made to it.
+    pub requests: usize,
 }
 
 /// Plan the jobs for `locks`.
@@ -260,13 +280,14 @@ fn plan(
     selector: &Selector,
     sources: &Sources,
     store: &Store,
+    find_links: Option<&FindLinks>,
     http: Option<&Http>,
     pool: &rayon::ThreadPool,
-    index_requests: &mut usize,
-) -> (Vec<Job>, Vec<PlanError>) {
+) -> (Vec<Job>, Vec<PlanError>, Vec<IndexUse>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut hash_only: Vec<HashOnly<'_>> = Vec::new();
+    let mut indexes: Vec<IndexSetting> = Vec::new();
     for lock in locks {
         for pkg in &lock.packages {
             let version = pkg.version.clone().unwrap_or_default();
@@ -279,7 +300,15 @@ fn plan(
                 ) => {}
                 (_, _) if pkg.hashes.is_empty() => {}
                 (PackageSource::Registry { .. }, LockFormat::RequirementsTxt) => {
-                    hash_only.push(HashOnly { pkg })
+                    let setting = sources.index.for_lock(lock);
+                    let index = match indexes.iter().position(|s| *s == setting) {
+                        Some(i) => i,
+                        None => {
+                            indexes.push(setting);
+                            indexes.len() - 1
+                        }
+                    };
+                    hash_only.push(HashOnly { pkg, index })
                 }
                 (PackageSource::Url { url }, LockFormat::RequirementsTxt) => {
                     let filename = crate::lockfile::file_name_of(url).to_string();
@@ -344,30 +373,69 @@ fn plan(
         }
     }
 
-    // Requirements packages: which need the index?
-    let mut need_index: Vec<String> = Vec::new();
-    for h in &hash_only {
-        let digests = strong(&h.pkg.hashes);
-        let all_present = !digests.is_empty()
-            && digests.iter().all(|d| {
-                store
-                    .resolve(d)
-                    .is_some_and(|id| store.record(&id).is_some())
-            });
-        if !all_present && !sources.offline && !need_index.contains(&h.pkg.name.to_string()) {
-            need_index.push(h.pkg.name.to_string());
+    // Requirements packages: planned from what the store already knows (records, the index's
+    // kept answers, `--find-links` file names) when that suffices, else from the index.
+    let mut need_index: Vec<(&LockedPackage, usize)> = Vec::new();
+    for h in hash_only {
+        let pkg = h.pkg;
+        let known = known_candidates(pkg, store, find_links);
+        let complete = known.missing.is_empty() && !known.candidates.is_empty();
+        if !sources.offline && http.is_some() {
+            let obtainable = complete
+                && match choose(pkg, &known.candidates, selector) {
+                    Ok(chosen) => chosen.iter().all(|c| c.obtainable(store, find_links)),
+                    Err(_) => false,
+                };
+            if !obtainable {
+                need_index.push((pkg, h.index));
+                continue;
+            }
+        }
+        let version = pkg.version.clone().unwrap_or_default();
+        for (allowed, in_store) in &known.missing {
+            if matches!(selector, Selector::All) || *in_store {
+                errors.push(PlanError {
+                    package: pkg.display_name.clone(),
+                    version: version.clone(),
+                    location: pkg.location.clone(),
+                    reason: if *in_store {
+                        format!(
+                            "{allowed} is in the store but has no record naming it (a fetch was \
+                             interrupted): fetch once online to restore its file name"
+                        )
+                    } else {
+                        format!("{allowed} is not in the store (offline)")
+                    },
+                });
+            }
+        }
+        if known.candidates.is_empty() && matches!(selector, Selector::All) {
+            continue;
+        }
+        match choose(pkg, &known.candidates, selector) {
+            Ok(chosen) => push_jobs(&mut out, pkg, chosen),
+            Err(e) => errors.push(e),
         }
     }
-    let pages: HashMap<String, Result<Vec<IndexFile>, String>> = match http {
-        Some(http) if !need_index.is_empty() => {
-            *index_requests = need_index.len();
+    let mut pages_wanted: Vec<(usize, String)> = need_index
+        .iter()
+        .map(|(p, i)| (*i, p.name.to_string()))
+        .collect();
+    pages_wanted.sort();
+    pages_wanted.dedup();
+    let mut requests = vec![0; indexes.len()];
+    let pages: HashMap<(usize, String), Result<Vec<IndexFile>, String>> = match http {
+        Some(http) if !pages_wanted.is_empty() => {
+            for (i, _) in &pages_wanted {
+                requests[*i] += 1;
+            }
             pool.install(|| {
-                need_index
+                pages_wanted
                     .par_iter()
-                    .map(|name| {
-                        let r = registry::project_files(http, &sources.index_url, name)
+                    .map(|(i, name)| {
+                        let r = registry::project_files(http, &indexes[*i].url, name)
                             .map_err(|e| e.to_string());
-                        (name.clone(), r)
+                        ((*i, name.clone()), r)
                     })
                     .collect()
             })
@@ -375,13 +443,19 @@ fn plan(
         _ => HashMap::new(),
     };
 
-    for h in hash_only {
-        let pkg = h.pkg;
+    for (pkg, index) in need_index {
+        let index_url = &indexes[index].url;
         let version = pkg.version.clone().unwrap_or_default();
-        // Candidates from the index page, else the store's records.
         let mut candidates: Vec<Candidate> = Vec::new();
-        match pages.get(pkg.name.as_str()) {
+        match pages.get(&(index, pkg.name.to_string())) {
             Some(Ok(files)) => {
+                let fitting: Vec<&IndexFile> = files
+                    .iter()
+                    .filter(|f| {
+                        crate::resolve::unfit_file_name(&f.filename, pkg.name.as_str(), &version)
+                            .is_none()
+                    })
+                    .collect();
                 let mut probed = false;
                 for allowed in &pkg.hashes {
                     // An index that publishes no digest of this algorithm (PyPI publishes
@@ -392,18 +466,12 @@ fn plan(
                             .any(|h| h.algorithm() == allowed.algorithm())
                     });
                     if !published && allowed.algorithm().is_strong() {
+                        keep_answer(store, allowed, AnswerKind::Probe, &fitting, index_url);
                         if !probed {
                             probed = true;
                             let admits: Vec<Digest> =
                                 strong(&pkg.hashes).into_iter().cloned().collect();
-                            for f in files.iter().filter(|f| {
-                                crate::resolve::unfit_file_name(
-                                    &f.filename,
-                                    pkg.name.as_str(),
-                                    &version,
-                                )
-                                .is_none()
-                            }) {
+                            for f in &fitting {
                                 candidates.push(Candidate {
                                     filename: f.filename.clone(),
                                     url: Some(f.url.clone()),
@@ -416,13 +484,16 @@ fn plan(
                         continue;
                     }
                     match files.iter().find(|f| f.hashes.contains(allowed)) {
-                        Some(f) => candidates.push(Candidate {
-                            filename: f.filename.clone(),
-                            url: Some(f.url.clone()),
-                            digest: allowed.clone(),
-                            size: f.size,
-                            probe: Vec::new(),
-                        }),
+                        Some(f) => {
+                            keep_answer(store, allowed, AnswerKind::File, &[f], index_url);
+                            candidates.push(Candidate {
+                                filename: f.filename.clone(),
+                                url: Some(f.url.clone()),
+                                digest: allowed.clone(),
+                                size: f.size,
+                                probe: Vec::new(),
+                            })
+                        }
                         None => errors.push(PlanError {
                             package: pkg.display_name.clone(),
                             version: version.clone(),
@@ -443,77 +514,11 @@ fn plan(
                 });
                 continue;
             }
-            None => {
-                for allowed in &pkg.hashes {
-                    let id = store.resolve(allowed);
-                    let rec = id.and_then(|id| store.record(&id));
-                    // A record lists the names its bytes were published under; only one that
-                    // names this package and version is taken.
-                    let name = rec.and_then(|r| {
-                        r.filenames
-                            .iter()
-                            .find(|f| {
-                                crate::resolve::unfit_file_name(f, pkg.name.as_str(), &version)
-                                    .is_none()
-                            })
-                            .cloned()
-                    });
-                    let in_store = id.is_some_and(|id| store.has_object(&id));
-                    match name {
-                        Some(name) => candidates.push(Candidate {
-                            filename: name,
-                            url: None,
-                            digest: allowed.clone(),
-                            size: None,
-                            probe: Vec::new(),
-                        }),
-                        None if matches!(selector, Selector::All) || in_store => {
-                            errors.push(PlanError {
-                                package: pkg.display_name.clone(),
-                                version: version.clone(),
-                                location: pkg.location.clone(),
-                                reason: if in_store {
-                                    format!(
-                                        "{allowed} is in the store but has no record naming it (a \
-                                         fetch was interrupted): fetch once online to restore its \
-                                         file name"
-                                    )
-                                } else {
-                                    format!("{allowed} is not in the store (offline)")
-                                },
-                            })
-                        }
-                        None => {}
-                    }
-                }
-            }
+            None => continue,
         }
-        let chosen: Vec<usize> = match selector {
-            Selector::All => (0..candidates.len()).collect(),
-            Selector::Target(t) => {
-                let names: Vec<&str> = candidates.iter().map(|c| c.filename.as_str()).collect();
-                match select(t, &names) {
-                    Some((i, _)) => vec![i],
-                    None => {
-                        errors.push(no_fit(pkg, t));
-                        continue;
-                    }
-                }
-            }
-        };
-        for i in chosen {
-            let c = candidates[i].clone();
-            out.push(Job {
-                ecosystem: Ecosystem::Pypi,
-                package: pkg.display_name.clone(),
-                version: version.clone(),
-                location: pkg.location.clone(),
-                filename: c.filename,
-                url: c.url,
-                expected: c.digest,
-                size: c.size,
-                allowed: c.probe,
-            });
+        match choose(pkg, &candidates, selector) {
+            Ok(chosen) => push_jobs(&mut out, pkg, chosen),
+            Err(e) => errors.push(e),
         }
     }
     // One job per digest (per file, for probes): the same wheel pinned by 40 lockfiles is
@@ -527,7 +532,175 @@ fn plan(
         };
         seen.insert(key)
     });
-    (out, errors)
+    let used = indexes
+        .into_iter()
+        .zip(requests)
+        .map(|(s, requests)| IndexUse {
+            url: crate::redact::redacted(&s.url),
+            source: s.source,
+            requests,
+        })
+        .collect();
+    (out, errors, used)
+}
+
+/// What the store and `--find-links` know of a requirements package's files, without the index.
+struct Known {
+    /// Files a digest of the lock names.
+    candidates: Vec<Candidate>,
+    /// Digests nothing names, each with whether the store holds its object.
+    missing: Vec<(Digest, bool)>,
+}
+
+/// The files of `pkg` that its digests name, from the object's record, the index's kept
+/// answer, or the name of the `--find-links` file with that digest (in that order); only names
+/// that fit the package and version are taken.
+fn known_candidates(pkg: &LockedPackage, store: &Store, find_links: Option<&FindLinks>) -> Known {
+    let version = pkg.version.clone().unwrap_or_default();
+    let fits =
+        |name: &str| crate::resolve::unfit_file_name(name, pkg.name.as_str(), &version).is_none();
+    let admits: Vec<Digest> = strong(&pkg.hashes).into_iter().cloned().collect();
+    let mut known = Known {
+        candidates: Vec::new(),
+        missing: Vec::new(),
+    };
+    for allowed in &pkg.hashes {
+        let id = store.resolve(allowed);
+        let in_store = id.is_some_and(|id| store.has_object(&id));
+        // A record lists the names its bytes were published under; only one that names this
+        // package and version is taken.
+        let recorded = id
+            .and_then(|id| store.record(&id))
+            .and_then(|r| r.filenames.into_iter().find(|f| fits(f)));
+        if let Some(filename) = recorded {
+            known.candidates.push(Candidate {
+                filename,
+                url: None,
+                digest: allowed.clone(),
+                size: None,
+                probe: Vec::new(),
+            });
+            continue;
+        }
+        if let Some(answer) = store.answer(allowed) {
+            let probe = match answer.kind {
+                AnswerKind::File => Vec::new(),
+                AnswerKind::Probe => admits.clone(),
+            };
+            for f in answer.files.into_iter().filter(|f| fits(&f.filename)) {
+                known.candidates.push(Candidate {
+                    url: usable_url(&f.url).then_some(f.url),
+                    filename: f.filename,
+                    digest: allowed.clone(),
+                    size: f.size,
+                    probe: probe.clone(),
+                });
+            }
+            continue;
+        }
+        let local = find_links
+            .and_then(|f| f.get(allowed))
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .filter(|n| fits(n));
+        match local {
+            Some(name) => known.candidates.push(Candidate {
+                filename: name.to_string(),
+                url: None,
+                digest: allowed.clone(),
+                size: None,
+                probe: Vec::new(),
+            }),
+            None => known.missing.push((allowed.clone(), in_store)),
+        }
+    }
+    // A file named both by a digest and as a probe candidate is the digest's.
+    known
+        .candidates
+        .sort_by_key(|c| (!c.probe.is_empty(), c.filename.clone()));
+    let mut seen = HashSet::new();
+    known.candidates.retain(|c| seen.insert(c.filename.clone()));
+    known
+}
+
+impl Candidate {
+    /// Whether its bytes can be had without the index: the store or `--find-links` holds them,
+    /// or a download URL is known.
+    fn obtainable(&self, store: &Store, find_links: Option<&FindLinks>) -> bool {
+        if self.url.is_some() {
+            return true;
+        }
+        if self.probe.is_empty() {
+            store
+                .resolve(&self.digest)
+                .is_some_and(|id| store.has_object(&id))
+                || find_links.is_some_and(|f| f.get(&self.digest).is_some())
+        } else {
+            self.probe.iter().any(|d| {
+                store.resolve(d).is_some_and(|id| {
+                    store.has_object(&id)
+                        && store
+                            .record(&id)
+                            .is_some_and(|r| r.filenames.contains(&self.filename))
+                })
+            })
+        }
+    }
+}
+
+/// The candidates the selector picks: all of them, or the one an installer picks for a target.
+fn choose(
+    pkg: &LockedPackage,
+    candidates: &[Candidate],
+    selector: &Selector,
+) -> Result<Vec<Candidate>, PlanError> {
+    match selector {
+        Selector::All => Ok(candidates.to_vec()),
+        Selector::Target(t) => {
+            let names: Vec<&str> = candidates.iter().map(|c| c.filename.as_str()).collect();
+            match select(t, &names) {
+                Some((i, _)) => Ok(vec![candidates[i].clone()]),
+                None => Err(no_fit(pkg, t)),
+            }
+        }
+    }
+}
+
+/// One job per chosen candidate of a requirements package.
+fn push_jobs(out: &mut Vec<Job>, pkg: &LockedPackage, chosen: Vec<Candidate>) {
+    for c in chosen {
+        out.push(Job {
+            ecosystem: Ecosystem::Pypi,
+            package: pkg.display_name.clone(),
+            version: pkg.version.clone().unwrap_or_default(),
+            location: pkg.location.clone(),
+            filename: c.filename,
+            url: c.url,
+            expected: c.digest,
+            size: c.size,
+            allowed: c.probe,
+        });
+    }
+}
+
+/// Keep what the index said about `digest`, so that a warm run need not ask again. A cache:
+/// failing to write it costs a request next time, not this run.
+fn keep_answer(
+    store: &Store,
+    digest: &Digest,
+    kind: AnswerKind,
+    files: &[&IndexFile],
+    index: &str,
+) {
+    let files = files
+        .iter()
+        .map(|f| AnsweredFile {
+            filename: f.filename.clone(),
+            url: f.url.clone(),
+            size: f.size,
+        })
+        .collect();
+    let _ = store.put_answer(digest, &IndexAnswer::new(digest, kind, files, index));
 }
 
 fn no_fit(pkg: &LockedPackage, t: &Target) -> PlanError {
@@ -755,15 +928,14 @@ pub fn fetch(
                 "cannot start {jobs} download threads ({e}): lower `--jobs`"
             ))
         })?;
-    let mut index_requests = 0;
-    let (jobs_list, plan_errors) = plan(
+    let (jobs_list, plan_errors, indexes) = plan(
         locks,
         selector,
         sources,
         store,
+        find_links.as_ref(),
         http.as_ref(),
         &pool,
-        &mut index_requests,
     );
     progress(Event::Planned(jobs_list.len()));
     let results = Mutex::new(Vec::with_capacity(jobs_list.len()));
@@ -803,7 +975,8 @@ pub fn fetch(
         store: store.root().to_path_buf(),
         artifacts,
         plan_errors,
-        index_requests,
+        index_requests: indexes.iter().map(|i| i.requests).sum(),
+        indexes,
     })
 }
 

@@ -156,6 +156,73 @@ fn write_err<'a>(
     }
 }
 
+/// Paths already resolved by [`canonicalize`] in this run (directories, and the files asked
+/// for), by the path as written.
+///
+/// A run reads a tree that does not change under it; resolving each directory once instead of
+/// once per path below it is what keeps `repro check` of 8,000 lockfiles linear (issue 16:
+/// `realpath` walks every component with a `readlink`, so every lockfile paid for its whole
+/// path again).
+static CANONICAL_DIRS: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+> = std::sync::OnceLock::new();
+
+/// [`std::fs::canonicalize`], resolving each directory once per run: the absolute path with
+/// every symbolic link, `.` and `..` resolved. A path whose last component is a plain name and
+/// not a link is its resolved directory joined with the name (one `lstat`); anything else is
+/// left to the system's `realpath`.
+pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
+    use std::path::Component;
+    let cache = CANONICAL_DIRS.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        return Ok(hit.clone());
+    }
+    let (Some(parent), Some(Component::Normal(name))) =
+        (path.parent(), path.components().next_back())
+    else {
+        return canonical_dir(path);
+    };
+    let meta = fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return fs::canonicalize(path);
+    }
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let resolved = canonical_dir(parent)?.join(name);
+    // Files too: a lockfile is resolved by discovery, by its loader and by the check.
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(path.to_path_buf(), resolved.clone());
+    Ok(resolved)
+}
+
+/// A directory resolved once ([`canonicalize`]).
+fn canonical_dir(dir: &Path) -> io::Result<PathBuf> {
+    let cache = CANONICAL_DIRS.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return Ok(hit.clone());
+    }
+    use std::path::Component;
+    let resolved = match (dir.parent(), dir.components().next_back()) {
+        (Some(parent), Some(Component::Normal(name)))
+            if !parent.as_os_str().is_empty()
+                && !fs::symlink_metadata(dir)?.file_type().is_symlink() =>
+        {
+            canonical_dir(parent)?.join(name)
+        }
+        _ => fs::canonicalize(dir)?,
+    };
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(dir.to_path_buf(), resolved.clone());
+    Ok(resolved)
+}
+
 /// The directory a path lies in (`.` for a bare file name).
 pub fn dir_of(path: &Path) -> &Path {
     path.parent()
@@ -163,18 +230,59 @@ pub fn dir_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// Who may read a written file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Mode 0600 whatever the umask: the store's files, reports that may name private
+    /// packages, keys.
+    Private,
+    /// Mode 0666 less the user's umask (0644 under the usual 022), as any tool writes a file
+    /// the user asked for and will publish: `pack` archives, `sbom --out`, `db index`.
+    Public,
+}
+
+/// A temp file in `dir` with the mode `visibility` asks for, to be persisted over a
+/// destination. The mode is set when the file is created (`open(2)` applies the umask), so a
+/// private file is never readable by others, not even for a moment.
+pub fn temp_file(
+    dir: &Path,
+    prefix: &str,
+    visibility: Visibility,
+) -> io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    if visibility == Visibility::Public {
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// [`write_atomic`] with the temp file beside `dest`.
 pub fn write_atomic_beside(dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_atomic(dir_of(dest), dest, bytes)
 }
 
+/// [`write_atomic_as`] a public document ([`Visibility::Public`]), the temp file beside `dest`.
+pub fn write_public_beside(dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_as(dir_of(dest), dest, bytes, Visibility::Public)
+}
+
 /// Write `bytes` to `dest` through a temp file in `tmp_dir` (which must be on the same file
 /// system): write, fsync, then rename over `dest`, then fsync the directory. The file is
-/// created with mode 0600.
+/// created with mode 0600 ([`Visibility::Private`]).
 pub fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".write-")
-        .tempfile_in(tmp_dir)
+    write_atomic_as(tmp_dir, dest, bytes, Visibility::Private)
+}
+
+/// [`write_atomic`], with the mode `visibility` asks for.
+pub fn write_atomic_as(
+    tmp_dir: &Path,
+    dest: &Path,
+    bytes: &[u8],
+    visibility: Visibility,
+) -> Result<(), WriteError> {
+    let mut tmp = temp_file(tmp_dir, ".write-", visibility)
         .map_err(write_err("cannot create a temp file in", tmp_dir))?;
     tmp.write_all(bytes)
         .map_err(write_err("cannot write", tmp.path()))?;

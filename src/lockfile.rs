@@ -716,7 +716,7 @@ pub fn discover(root: &Path) -> Result<Discovered, LockError> {
         }
         // A link to a file already found (or found twice through links) is one lockfile. A
         // dangling or looping link is kept: loading it reports why it cannot be read.
-        let key = std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().into());
+        let key = crate::fsio::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().into());
         if seen.insert(key) {
             found.locks.push((entry.into_path(), Some(format)));
         }

@@ -178,9 +178,8 @@ pub fn pack(dir: &Path, out: &Path, epoch: i64) -> Result<usize, PackError> {
         PackFormat::from_path(out).ok_or_else(|| PackError::UnknownFormat(out.to_path_buf()))?;
     let entries = collect(dir)?;
     let parent = crate::fsio::dir_of(out);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pack-")
-        .tempfile_in(parent)
+    // An archive is a public document: the user's umask decides who may read it.
+    let mut tmp = crate::fsio::temp_file(parent, ".pack-", crate::fsio::Visibility::Public)
         .map_err(io_err("cannot create a temp file in", parent))?;
     let archive_err = |detail: String| PackError::Archive {
         path: out.to_path_buf(),

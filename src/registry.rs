@@ -17,6 +17,8 @@
 //! [`MAX_PAGE_BYTES`] decoded. Redirects are followed here, to HTTP(S) only and never from
 //! HTTPS down to HTTP, so a redirect elsewhere is reported as what it is.
 
+pub mod settings;
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};

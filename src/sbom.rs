@@ -8,6 +8,7 @@
 //! serial number a UUID v5 of the component set.
 
 pub mod cyclonedx;
+pub mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
 

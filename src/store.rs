@@ -11,6 +11,8 @@
 //!     │                       (also sha384): locks may pin only those; a claim, proven on use
 //!     ├── records.lock        held (flock) while a record is read, changed and written back
 //!     ├── provenance/sha256/ab/abcdef….json  PEP 740 provenance of the artifact (see `provenance`)
+//!     ├── answers/sha256/ab/abcdef….json  what the index said about a locked digest: file
+//!     │                       name and URL, so a warm fetch asks nothing (see `answers`)
 //!     ├── tmp/                in-flight downloads (same file system, renamed into objects/)
 //!     └── quarantine/         objects that failed `store verify --repair`
 //! ```
@@ -23,6 +25,7 @@
 //! digest is one the caller allows; a crash or Ctrl-C leaves at most a temp file, never a partial
 //! object. Two writers of the same object race harmlessly: same digest, same bytes, atomic rename.
 
+pub mod answers;
 mod object_id;
 pub mod provenance;
 pub mod verify;
@@ -123,6 +126,17 @@ pub enum StoreError {
         path.display()
     )]
     BadProvenance {
+        /// The entry.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A kept index answer cannot be read, or does not describe its digest.
+    #[error(
+        "the index answer `{}` {detail}; it is ignored, and the next online run asks the index again",
+        path.display()
+    )]
+    BadAnswer {
         /// The entry.
         path: PathBuf,
         /// What is wrong.

@@ -543,7 +543,7 @@ impl Rule for Includes {
         let roots: Vec<_> = ctx
             .roots
             .iter()
-            .filter_map(|r| std::fs::canonicalize(r).ok())
+            .filter_map(|r| crate::fsio::canonicalize(r).ok())
             .map(|r| {
                 if r.is_file() {
                     r.parent().map(|p| p.to_path_buf()).unwrap_or(r)
@@ -556,7 +556,7 @@ impl Rule for Includes {
             return;
         }
         for inc in &lock.includes {
-            let Ok(target) = std::fs::canonicalize(&inc.path) else {
+            let Ok(target) = crate::fsio::canonicalize(&inc.path) else {
                 continue;
             };
             if !roots.iter().any(|r| target.starts_with(r)) {

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use rayon::prelude::*;
 
 use crate::check::{CheckOptions, CheckReport, Finding, LoadFailure, Severity};
 use crate::cli::printer::{Style, Verbosity};
@@ -42,6 +43,9 @@ enum Deny {
     Warnings,
 }
 
+/// Lockfiles loaded in parallel between two checks of the run's entry cap.
+const LOAD_BATCH: usize = 256;
+
 /// Load every lockfile under `roots`. Files that fail to load are reported, not fatal; files
 /// included (`-r`) by another lockfile found are checked as part of it, not again on their own.
 pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
@@ -66,16 +70,22 @@ pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
                 &lockfile::LockError::NoLockfile { path: root.clone() },
             ));
         }
-        for (path, format) in found.locks {
-            let result = match format {
-                Some(f) => lockfile::load_as(&path, f),
-                None => lockfile::load(&path),
-            };
-            match result {
-                Ok(lock) => {
-                    entries += lock.entries();
-                    if entries > lockfile::MAX_RUN_ENTRIES {
-                        failures.push(LoadFailure {
+        // Loaded in parallel, a batch at a time, so the entry cap below still stops a run
+        // within one batch of it; results keep discovery's order.
+        for batch in found.locks.chunks(LOAD_BATCH) {
+            let results: Vec<_> = batch
+                .par_iter()
+                .map(|(path, format)| match format {
+                    Some(f) => lockfile::load_as(path, *f),
+                    None => lockfile::load(path),
+                })
+                .collect();
+            for ((path, _), result) in batch.iter().zip(results) {
+                match result {
+                    Ok(lock) => {
+                        entries += lock.entries();
+                        if entries > lockfile::MAX_RUN_ENTRIES {
+                            failures.push(LoadFailure {
                             path: path.clone(),
                             line: 0,
                             message: format!(
@@ -84,21 +94,24 @@ pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
                             ),
                             hint: Some("check the tree in smaller parts".to_string()),
                         });
-                        break 'roots;
+                            break 'roots;
+                        }
+                        locks.push(lock);
                     }
-                    locks.push(lock);
+                    Err(e) => failures.push(LoadFailure::from_error(path, &e)),
                 }
-                Err(e) => failures.push(LoadFailure::from_error(&path, &e)),
             }
         }
     }
     let included: HashSet<PathBuf> = locks
         .iter()
         .flat_map(|l| &l.includes)
-        .filter_map(|i| std::fs::canonicalize(&i.path).ok())
+        .filter_map(|i| crate::fsio::canonicalize(&i.path).ok())
         .collect();
     if !included.is_empty() {
-        locks.retain(|l| std::fs::canonicalize(&l.path).map_or(true, |p| !included.contains(&p)));
+        locks.retain(|l| {
+            crate::fsio::canonicalize(&l.path).map_or(true, |p| !included.contains(&p))
+        });
     }
     (locks, failures)
 }

@@ -144,11 +144,10 @@ pub fn run(args: FetchArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if printer.json {
         printer.json(&report)?;
     } else {
-        // Errors are diagnostics (stderr); the summary is the result (stdout).
-        if printer.verbosity >= Verbosity::Quiet {
-            printer.diagnostics(&render_errors(&report, printer));
-        }
-        printer.out(&render_summary(&report, started.elapsed()))?;
+        // Errors are diagnostics (stderr), shown even under -qq; the summary is the result
+        // (stdout), hidden by -qq.
+        printer.diagnostics(&render_errors(&report, printer));
+        printer.summary(&render_summary(&report, started.elapsed()))?;
     }
     Ok(if report.has_failure() {
         ExitStatus::Error
@@ -226,6 +225,20 @@ fn render_errors(report: &FetchReport, printer: &Printer) -> String {
     out
 }
 
+/// Which index the requirements locks use, and where that setting came from: ` (index
+/// https://mirror/simple/ from $PIP_INDEX_URL)`; empty when no lock needs an index.
+fn render_indexes(report: &FetchReport) -> String {
+    if report.indexes.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = report
+        .indexes
+        .iter()
+        .map(|i| format!("{} from {}", i.url, i.source))
+        .collect();
+    format!(" (index {})", each.join(", "))
+}
+
 /// The one-line summary of a fetch, for stdout.
 fn render_summary(report: &FetchReport, elapsed: Duration) -> String {
     let mut out = String::new();
@@ -238,7 +251,7 @@ fn render_summary(report: &FetchReport, elapsed: Duration) -> String {
     let not_locked = report.count(|o| matches!(o, Outcome::NotLocked { .. }));
     let _ = writeln!(
         out,
-        "{} artifact{} ({}): {downloaded} downloaded ({}), {local} from --find-links, {present} already in the store, {mismatched} hash mismatch{}, {failed} failed{}; {} index request{} in {:.2} s",
+        "{} artifact{} ({}): {downloaded} downloaded ({}), {local} from --find-links, {present} already in the store, {mismatched} hash mismatch{}, {failed} failed{}; {} index request{}{} in {:.2} s",
         report.artifacts.len(),
         if report.artifacts.len() == 1 { "" } else { "s" },
         report.selector,
@@ -251,6 +264,7 @@ fn render_summary(report: &FetchReport, elapsed: Duration) -> String {
         },
         report.index_requests,
         if report.index_requests == 1 { "" } else { "s" },
+        render_indexes(report),
         elapsed.as_secs_f64()
     );
     out

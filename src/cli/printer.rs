@@ -24,6 +24,10 @@ pub enum Verbosity {
 }
 
 /// Writes results to stdout and diagnostics to stderr, with or without colour.
+///
+/// Under `--json`, stdout carries exactly one JSON document: the command's report, or, when the
+/// command ends without one (it failed before it had a report), the error document
+/// [`ERROR_SCHEMA`] that [`Printer::finish`] prints with every error reported.
 #[derive(Debug, Clone)]
 pub struct Printer {
     /// How much to print.
@@ -32,6 +36,40 @@ pub struct Printer {
     pub json: bool,
     color_out: bool,
     color_err: bool,
+    state: std::sync::Arc<std::sync::Mutex<State>>,
+}
+
+/// Version of the error document `--json` prints when a command ends without its report.
+pub const ERROR_SCHEMA: &str = "repro.error/v1";
+
+/// What was printed so far.
+#[derive(Debug, Default)]
+struct State {
+    /// Writes to stdout (under `--json`, the document).
+    documents: usize,
+    /// Errors reported, in order.
+    errors: Vec<ErrorEntry>,
+}
+
+/// One error of the error document.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ErrorEntry {
+    /// The message (credentials redacted, plain text).
+    pub message: String,
+    /// How to fix it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// The document `--json` prints for a command that ended without its report.
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorDocument {
+    /// [`ERROR_SCHEMA`].
+    pub schema: &'static str,
+    /// The exit status: 1 the check found problems, 2 could not complete.
+    pub exit: u8,
+    /// Every error reported, in order.
+    pub errors: Vec<ErrorEntry>,
 }
 
 /// ANSI styles used in human output.
@@ -81,7 +119,50 @@ impl Printer {
             json: global.json,
             color_out: decide(std::io::stdout().is_terminal()),
             color_err: decide(std::io::stderr().is_terminal()),
+            state: Default::default(),
         }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Write a summary line (or block) to stdout: the result of a command in text mode.
+    /// Printed unless `-qq` or `--json` (whose document carries it).
+    pub fn summary(&self, text: &str) -> std::io::Result<()> {
+        if self.json || self.verbosity == Verbosity::Silent {
+            return Ok(());
+        }
+        self.out(text)
+    }
+
+    /// Write details (a table, one line per item) to stdout: not under `-q`, `-qq` or
+    /// `--json`.
+    pub fn detail(&self, text: &str) -> std::io::Result<()> {
+        if self.json || self.verbosity < Verbosity::Default {
+            return Ok(());
+        }
+        self.out(text)
+    }
+
+    /// End the run: under `--json`, a command that printed no document gets the error
+    /// document, so stdout always holds exactly one.
+    pub fn finish(&self, exit: u8) {
+        if !self.json {
+            return;
+        }
+        let errors = {
+            let state = self.state();
+            if state.documents > 0 {
+                return;
+            }
+            state.errors.clone()
+        };
+        let _ = self.json(&ErrorDocument {
+            schema: ERROR_SCHEMA,
+            exit,
+            errors,
+        });
     }
 
     /// Style `text` for stdout.
@@ -112,6 +193,9 @@ impl Printer {
 
     /// Write a block of result text to stdout.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
+        // Under --json, whatever reaches stdout is the command's document (some commands
+        // render theirs themselves).
+        self.state().documents += 1;
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(crate::redact::redact(text).as_bytes())?;
         stdout.flush()
@@ -139,6 +223,10 @@ impl Printer {
 
     /// Report an error on stderr, with an optional hint line.
     pub fn error(&self, message: &str, hint: Option<&str>) {
+        self.state().errors.push(ErrorEntry {
+            message: diagnostic(message),
+            hint: hint.map(diagnostic),
+        });
         let label = if self.color_err {
             format!("{}error\x1b[0m", Style::Error.code())
         } else {

@@ -99,10 +99,15 @@ fn step(printer: &Printer, n: usize, what: &str) {
     }
 }
 
-/// Run this binary with `args`; Ok(exit code).
-fn repro(args: &[String]) -> anyhow::Result<i32> {
+/// Run this binary with `args`; Ok(exit code). Its stdout goes to our stderr: under `--json`,
+/// stdout carries the release's one document, and the steps' results are progress here.
+fn repro(args: &[String], printer: &Printer) -> anyhow::Result<i32> {
     let exe = std::env::current_exe()?;
-    let status = Command::new(exe).args(args).status()?;
+    let mut cmd = Command::new(exe);
+    if printer.verbosity == crate::cli::printer::Verbosity::Silent {
+        cmd.arg("-qq");
+    }
+    let status = cmd.args(args).stdout(std::io::stderr()).status()?;
     Ok(status.code().unwrap_or(2))
 }
 
@@ -173,10 +178,13 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     std::fs::create_dir_all(out).map_err(|e| Stop::Error(format!("{}: {e}", out.display())))?;
     check_report_outside(&audit_report, out)?;
     let locks: Vec<String> = args.locks.iter().map(|p| s(p)).collect();
-    let mut sources: Vec<String> = Vec::new();
-    if let Some(st) = &args.store {
-        sources.extend(["--store".into(), s(st)]);
-    }
+    // Every step names the store explicitly: the SBOM's licences come from it, and an SBOM's
+    // bytes must not depend on whether the store was named by `--store` or `$REPRO_STORE`.
+    let store = args
+        .store
+        .clone()
+        .unwrap_or_else(crate::store::Store::default_root);
+    let mut sources: Vec<String> = vec!["--store".into(), s(&store)];
     if let Some(u) = &args.index_url {
         sources.extend(["--index-url".into(), u.clone()]);
     }
@@ -190,7 +198,10 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     step(printer, 1, "check: the locks must be hermetic");
     let mut a = vec!["check".to_string(), "-q".to_string()];
     a.extend(locks.iter().cloned());
-    checked(repro(&a)?, "the locks are not hermetic (`repro check`)")?;
+    checked(
+        repro(&a, printer)?,
+        "the locks are not hermetic (`repro check`)",
+    )?;
 
     step(printer, 2, "fetch: every artifact, verified into the store");
     let mut a = vec![
@@ -202,7 +213,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     a.extend(sources.iter().cloned());
     a.extend(locks.iter().cloned());
     checked(
-        repro(&a)?,
+        repro(&a, printer)?,
         "an artifact does not match its lock (`repro fetch`)",
     )?;
 
@@ -216,10 +227,12 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
             eprintln!("  skipped (--no-provenance)");
         }
     } else {
-        let mut a = vec!["provenance".to_string(), "-q".to_string()];
-        if let Some(st) = &args.store {
-            a.extend(["--store".into(), s(st)]);
-        }
+        let mut a = vec![
+            "provenance".to_string(),
+            "-q".to_string(),
+            "--store".into(),
+            s(&store),
+        ];
         match (args.offline, &args.provenance_dir, &args.index_url) {
             (true, _, _) => a.push("--offline".into()),
             (false, Some(d), _) => a.extend(["--provenance-dir".into(), s(d)]),
@@ -234,7 +247,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         }
         a.extend(locks.iter().cloned());
         checked(
-            repro(&a)?,
+            repro(&a, printer)?,
             "a dependency's provenance did not verify, or its publisher is not the pinned one (`repro provenance`)",
         )?;
     }
@@ -255,7 +268,7 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
     a.extend(locks.iter().cloned());
     checked(
-        repro(&a)?,
+        repro(&a, printer)?,
         &format!(
             "the audit found advisories at or above --fail-on; see the private report {}",
             audit_report.display()
@@ -289,11 +302,11 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         a.push("--".into());
         a.extend(args.command.iter().cloned());
     }
-    checked(repro(&a)?, "the build failed (`repro build`)")?;
+    checked(repro(&a, printer)?, "the build failed (`repro build`)")?;
 
     step(printer, 6, "sbom");
     let sbom = out.join("sbom.cdx.json");
-    let mut a = vec![
+    let a = vec![
         "sbom".into(),
         "--manifest".into(),
         s(&manifest),
@@ -303,11 +316,10 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         args.release_version.clone(),
         "--out".into(),
         s(&sbom),
+        "--store".into(),
+        s(&store),
     ];
-    if let Some(st) = &args.store {
-        a.extend(["--store".into(), s(st)]);
-    }
-    checked(repro(&a)?, "the SBOM could not be written")?;
+    checked(repro(&a, printer)?, "the SBOM could not be written")?;
 
     step(
         printer,
@@ -351,16 +363,29 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
         std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o644);
         std::fs::set_permissions(&f, p).map_err(|e| Stop::Error(e.to_string()))?;
     }
-    printer
-        .out(&format!(
-            "released {} {} into {}: {} artefacts signed; see {}\n",
-            args.name,
-            args.release_version,
-            out.display(),
-            artefacts.len(),
-            out.join("VERIFY.md").display()
-        ))
-        .map_err(|e| Stop::Error(e.to_string()))?;
+    if printer.json {
+        printer
+            .json(&serde_json::json!({
+                "schema": "repro.release/v1",
+                "name": args.name,
+                "version": args.release_version,
+                "out": out,
+                "artefacts": artefacts,
+                "verify": out.join("VERIFY.md"),
+            }))
+            .map_err(|e| Stop::Error(e.to_string()))?;
+    } else {
+        printer
+            .summary(&format!(
+                "released {} {} into {}: {} artefacts signed; see {}\n",
+                args.name,
+                args.release_version,
+                out.display(),
+                artefacts.len(),
+                out.join("VERIFY.md").display()
+            ))
+            .map_err(|e| Stop::Error(e.to_string()))?;
+    }
     Ok(())
 }
 

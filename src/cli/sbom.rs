@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use crate::cli::check::load_all_or_report;
 use crate::cli::{ExitStatus, Printer};
 use crate::sbom::Bom;
-use crate::sbom::cyclonedx::{Document, SpecVersion, render};
+use crate::sbom::cyclonedx::{SpecVersion, render};
 
 /// Arguments of `repro sbom`.
 #[derive(Debug, Args)]
@@ -38,8 +38,9 @@ pub struct SbomArgs {
     /// Timestamp of the SBOM [default: $SOURCE_DATE_EPOCH, else the last git commit time]
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<i64>,
-    /// Read licences from the artifacts in this store (a wheel's METADATA, a crate's Cargo.toml)
-    #[arg(long, value_name = "DIR", env = "REPRO_STORE")]
+    /// Read licences from the artifacts in this store (a wheel's METADATA, a crate's Cargo.toml).
+    /// Only this flag does: `$REPRO_STORE` never changes an SBOM's bytes
+    #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
     /// SPDX licence ids allowed (comma-separated): components outside them are listed, exit 1
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
@@ -121,7 +122,7 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                 .collect();
             printer.json(&serde_json::json!({"schema": "repro.licenses/v1", "components": bom.components.len(), "problems": rows}))?;
         } else {
-            let mut out = String::new();
+            let mut rows = String::new();
             for (purl, l) in &problems {
                 let what = match l {
                     None => "licence unknown (is its artifact in --store?)".to_string(),
@@ -132,15 +133,14 @@ pub fn run(args: SbomArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
                         format!("`{e}` is outside the allowed licences")
                     }
                 };
-                let _ = writeln!(out, "{purl}: {what}");
+                let _ = writeln!(rows, "{purl}: {what}");
             }
-            let _ = writeln!(
-                out,
-                "{} components, {} with a licence problem",
+            printer.detail(&rows)?;
+            printer.summary(&format!(
+                "{} components, {} with a licence problem\n",
                 bom.components.len(),
                 problems.len()
-            );
-            printer.out(&out)?;
+            ))?;
         }
         return Ok(
             if license_failure
@@ -220,10 +220,20 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
     json.push(b'\n');
     match &args.out {
         Some(out) => {
-            crate::fsio::write_atomic_beside(out, &json)
+            crate::fsio::write_public_beside(out, &json)
                 .with_context(|| format!("cannot write `{}`", out.display()))?;
-            if !printer.json {
-                printer.out(&format!(
+            if printer.json {
+                printer.json(&SbomWritten {
+                    schema: SBOM_WRITTEN_SCHEMA,
+                    out: out.clone(),
+                    spec_version: doc.spec_version.clone(),
+                    serial_number: doc.serial_number.clone(),
+                    sha256: crate::digest::sha256(&json).hex(),
+                    components: bom.components.len(),
+                    lockfiles: bom.applications.len(),
+                })?;
+            } else {
+                printer.summary(&format!(
                     "wrote {} (CycloneDX {}): {} components from {} lockfiles\n",
                     out.display(),
                     doc.spec_version,
@@ -232,9 +242,34 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
                 ))?;
             }
         }
+        // The SBOM is the document: under --json too (a CycloneDX document names its schema
+        // in `$schema`), and under -qq (it is the result asked for, not a message).
+        None if printer.json => printer.json(&doc)?,
         None => printer.out(std::str::from_utf8(&json)?)?,
     }
     Ok(ExitStatus::Success)
+}
+
+/// Version of the document `repro sbom --out FILE --json` prints.
+pub const SBOM_WRITTEN_SCHEMA: &str = "repro.sbom-written/v1";
+
+/// What `repro sbom --out FILE --json` prints: the file written and what it holds.
+#[derive(Debug, serde::Serialize)]
+struct SbomWritten {
+    /// [`SBOM_WRITTEN_SCHEMA`].
+    schema: &'static str,
+    /// The file written.
+    out: PathBuf,
+    /// CycloneDX spec version.
+    spec_version: String,
+    /// The SBOM's serial number.
+    serial_number: Option<String>,
+    /// SHA-256 of the bytes written.
+    sha256: String,
+    /// Library components.
+    components: usize,
+    /// Lockfiles described (application components).
+    lockfiles: usize,
 }
 
 /// One component of one SBOM that matches a query.
@@ -248,46 +283,12 @@ struct Match {
     used_by: Vec<String>,
 }
 
-/// Largest SBOM read. A CycloneDX document of tens of thousands of components is a few
-/// megabytes; the cap keeps a mistaken path (a disk image, `/dev/zero`) from exhausting memory.
-pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
-
-pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
-    let files: Vec<PathBuf> = if path.is_dir() {
-        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json")
-            })
-            .map(|e| e.into_path())
-            .collect();
-        v.sort();
-        v
-    } else {
-        vec![path.to_path_buf()]
-    };
-    let mut docs = Vec::new();
-    for f in files {
-        let bytes = crate::fsio::read_capped(&f, MAX_SBOM_BYTES)
-            .with_context(|| format!("cannot read `{}`", f.display()))?;
-        match serde_json::from_slice::<Document>(&bytes) {
-            Ok(d) if d.bom_format == "CycloneDX" => docs.push((f, d)),
-            Ok(_) | Err(_) if path.is_dir() => continue,
-            Ok(_) => anyhow::bail!("`{}` is not a CycloneDX document", f.display()),
-            // Where, not what: the message of a type error quotes the value (a package name,
-            // private to `repro audit --sbom`).
-            Err(e) => anyhow::bail!(
-                "`{}` is not a CycloneDX JSON document: {:?} error at line {}, column {}",
-                f.display(),
-                e.classify(),
-                e.line(),
-                e.column()
-            ),
-        }
-    }
-    Ok(docs)
+/// Read an SBOM, or every SBOM under a directory (see [`crate::sbom::read`]): a file that cannot
+/// be read is an error naming it, never skipped.
+pub(crate) fn load_documents(
+    path: &Path,
+) -> anyhow::Result<Vec<(PathBuf, crate::sbom::read::Sbom)>> {
+    Ok(crate::sbom::read::load(path)?.sboms)
 }
 
 fn matches(purl: &str, version: &str, spec: Option<&str>) -> anyhow::Result<bool> {
@@ -309,50 +310,44 @@ fn query(
     spec: Option<&str>,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let docs = load_documents(sboms)?;
+    let loaded = crate::sbom::read::load(sboms)?;
+    let docs = &loaded.sboms;
     let wanted_pypi = crate::model::PackageName::new(crate::model::Ecosystem::Pypi, name);
     let mut found = Vec::new();
-    for (path, doc) in &docs {
-        let release = doc
-            .metadata
-            .as_ref()
-            .and_then(|m| m.component.as_ref())
-            .map(|c| format!("{}@{}", c.name, c.version.as_deref().unwrap_or("")))
-            .unwrap_or_default();
-        for c in doc.components.iter().filter(|c| c.kind == "library") {
+    for (path, doc) in docs {
+        // Every component with a PyPI or crates purl, whatever its type and nesting: an
+        // application or framework that is a package is still a package.
+        for c in &doc.components {
             let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
                 continue;
             };
             let same_name = if purl.starts_with("pkg:pypi/") {
                 crate::model::PackageName::new(crate::model::Ecosystem::Pypi, &c.name)
                     == wanted_pypi
-            } else {
+            } else if purl.starts_with("pkg:cargo/") {
                 c.name == name
+            } else {
+                false
             };
             if same_name && matches(purl, version, spec)? {
                 found.push(Match {
                     sbom: path.clone(),
-                    release: release.clone(),
+                    release: doc.release.clone(),
                     name: c.name.clone(),
                     version: version.clone(),
                     purl: purl.clone(),
-                    used_by: c
-                        .properties
-                        .iter()
-                        .filter(|p| p.name == "repro:used-by")
-                        .map(|p| p.value.clone())
-                        .collect(),
+                    used_by: c.used_by.clone(),
                 });
             }
         }
     }
     if printer.json {
-        printer.json(&serde_json::json!({"schema": "repro.sbom-query/v1", "sboms": docs.len(), "matches": found}))?;
+        printer.json(&serde_json::json!({"schema": "repro.sbom-query/v1", "sboms": docs.len(), "skipped": loaded.skipped, "matches": found}))?;
     } else {
-        let mut out = String::new();
+        let mut rows = String::new();
         for m in &found {
             let _ = writeln!(
-                out,
+                rows,
                 "{} ({}): {}=={} used by {}",
                 m.release,
                 m.sbom.display(),
@@ -365,16 +360,25 @@ fn query(
                 }
             );
         }
+        printer.detail(&rows)?;
+        let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} match{} for `{name}`{} in {} SBOM{}",
+            "{} match{} for `{name}`{} in {} SBOM{}{}",
             found.len(),
             if found.len() == 1 { "" } else { "es" },
             spec.map(|s| format!(" {s}")).unwrap_or_default(),
             docs.len(),
-            if docs.len() == 1 { "" } else { "s" }
+            if docs.len() == 1 { "" } else { "s" },
+            match loaded.skipped.len() {
+                0 => String::new(),
+                n => format!(
+                    " ({n} JSON file{} not CycloneDX, skipped)",
+                    if n == 1 { "" } else { "s" }
+                ),
+            }
         );
-        printer.out(&out)?;
+        printer.summary(&out)?;
     }
     Ok(if found.is_empty() {
         ExitStatus::Success

@@ -152,11 +152,19 @@ pub fn run_key(cmd: KeyCommand, printer: &Printer) -> anyhow::Result<ExitStatus>
     })();
     match result {
         Ok(()) => {
-            printer.out(&format!(
-                "wrote {} (encrypted, mode 0600) and {}\n",
-                key_path.display(),
-                pub_path.display()
-            ))?;
+            if printer.json {
+                printer.json(&serde_json::json!({
+                    "schema": "repro.key-generate/v1",
+                    "private_key": key_path,
+                    "public_key": pub_path,
+                }))?;
+            } else {
+                printer.summary(&format!(
+                    "wrote {} (encrypted, mode 0600) and {}\n",
+                    key_path.display(),
+                    pub_path.display()
+                ))?;
+            }
             Ok(ExitStatus::Success)
         }
         Err(e) => {

@@ -47,12 +47,13 @@ impl Workspace {
     /// workspace root and its members. Climbing stops at a repository root (a `.git` entry).
     pub fn discover(lock_dir: &Path) -> Workspace {
         let mut found = Workspace::default();
-        let Ok(start) = std::fs::canonicalize(lock_dir) else {
+        let Ok(start) = crate::fsio::canonicalize(lock_dir) else {
             return found;
         };
         for dir in start.ancestors().take(MAX_ASCENT) {
-            if let Some(doc) = read_toml(&dir.join("pyproject.toml")) {
-                let name = project_name_in(&doc);
+            let facts = dir_facts(dir);
+            if let Some(doc) = &facts.pyproject {
+                let name = project_name_in(doc);
                 let workspace = doc
                     .get("tool")
                     .and_then(|t| t.get("uv"))
@@ -70,7 +71,7 @@ impl Workspace {
                     break;
                 }
             }
-            if dir.join(".git").exists() {
+            if facts.git {
                 break;
             }
         }
@@ -91,6 +92,38 @@ pub fn project_name(dir: &Path) -> Option<String> {
     read_toml(&dir.join("pyproject.toml"))
         .and_then(|doc| project_name_in(&doc))
         .or_else(|| setup_cfg_name(&dir.join("setup.cfg")))
+}
+
+/// What the climb of [`Workspace::discover`] needs to know of one directory.
+struct DirFacts {
+    /// Its `pyproject.toml`, parsed.
+    pyproject: Option<toml::Table>,
+    /// Whether it holds a `.git` entry (a repository root).
+    git: bool,
+}
+
+/// Directories already read by the climb in this run. Lockfiles of one tree share their
+/// ancestors: each is read once, not once per lockfile below it (issue 16: 8,000 lockfiles
+/// asked the same eight directories for a `pyproject.toml` 8,000 times). A run reads a tree
+/// that does not change under it.
+static DIR_FACTS: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<DirFacts>>>,
+> = std::sync::OnceLock::new();
+
+fn dir_facts(dir: &Path) -> std::sync::Arc<DirFacts> {
+    let cache = DIR_FACTS.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return hit.clone();
+    }
+    let facts = std::sync::Arc::new(DirFacts {
+        pyproject: read_toml(&dir.join("pyproject.toml")),
+        git: dir.join(".git").exists(),
+    });
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(dir.to_path_buf(), facts.clone());
+    facts
 }
 
 fn read_toml(path: &Path) -> Option<toml::Table> {
@@ -202,7 +235,7 @@ fn expand_glob(root: &Path, pattern: &str, out: &mut Vec<PathBuf>) {
     out.extend(
         current
             .into_iter()
-            .filter_map(|d| std::fs::canonicalize(d).ok()),
+            .filter_map(|d| crate::fsio::canonicalize(&d).ok()),
     );
 }
 

@@ -1076,7 +1076,7 @@ fn to_package(path: &Path, line: RequirementLine, ctx: &ProjectContext) -> Locke
         .local_dir
         .as_ref()
         .filter(|_| ctx.read_metadata)
-        .and_then(|d| std::fs::canonicalize(d).ok())
+        .and_then(|d| crate::fsio::canonicalize(d).ok())
         .filter(|d| d.is_dir());
     let mut name = line.name.clone();
     if name.is_none()
@@ -1238,7 +1238,7 @@ pub fn load_tree(path: &Path) -> Result<(Digest, Vec<RequirementsFile>), LockErr
 }
 
 fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::fsio::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn follow(

@@ -285,7 +285,7 @@ pub fn build(sources: &[PathBuf], out: &Path, now_days: i64) -> Result<Built, In
     file.extend_from_slice(&(header.len() as u64).to_le_bytes());
     file.extend_from_slice(&header);
     file.extend_from_slice(&body);
-    crate::fsio::write_atomic_beside(out, &file).map_err(|e| IndexError::Write {
+    crate::fsio::write_public_beside(out, &file).map_err(|e| IndexError::Write {
         path: out.to_path_buf(),
         message: e.to_string(),
     })?;

@@ -778,3 +778,327 @@ fn a_pylock_artifact_pinned_by_sha512_is_fetched_and_found_again() {
     assert!(out.contains("1 already in the store"), "{out}");
     assert_eq!(m.server.total_hits(), before);
 }
+
+/// A warm `fetch --target` asks the index nothing: what the index said about every locked
+/// digest (not only the one downloaded) is kept in the store, so the second run plans from it.
+/// A new target downloads its file from the URL kept, still without an index request.
+// See: issue 16 ("a warm `fetch --target` makes 24 index requests").
+#[test]
+fn a_warm_fetch_for_a_target_makes_no_request() {
+    let m = Mirror::new();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = m.server.total_hits();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("2 already in the store") && out.contains("0 index requests"),
+        "{out}"
+    );
+    assert_eq!(m.server.total_hits(), before, "{:?}", m.server.requests());
+    // Another target: the pure beta wheel comes from the URL the index gave, not a new page.
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-arm64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("1 downloaded") && out.contains("0 index requests"),
+        "{out}"
+    );
+    assert_eq!(
+        m.server.hits("/simple/alpha/") + m.server.hits("/simple/beta/"),
+        2
+    );
+    // And offline, the kept answers plan the same jobs.
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-arm64", "--offline"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 already in the store"), "{out}");
+}
+
+/// The same for a lock pinned by SHA-512 only, whose files the index cannot map by digest: the
+/// candidates probed are kept, and the warm run for the target asks nothing.
+#[test]
+fn a_warm_fetch_of_a_sha512_lock_for_a_target_makes_no_request() {
+    let m = Mirror::new();
+    let h = |i: usize| sha512_hex(&m.files[i].1);
+    std::fs::write(
+        m.lock(),
+        format!(
+            "alpha==1.0 --hash=sha512:{} --hash=sha512:{}\nbeta==2.0 --hash=sha512:{} --hash=sha512:{}\n",
+            h(0),
+            h(1),
+            h(2),
+            h(3)
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = m.server.total_hits();
+    let (code, out, err) = m.fetch(&["--target", "lambda-python3.12-x86_64"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("2 already in the store") && out.contains("0 index requests"),
+        "{out}"
+    );
+    assert_eq!(m.server.total_hits(), before, "{:?}", m.server.requests());
+}
+
+/// A lock that names a file by digest only can be fetched offline from `--find-links`: the
+/// folder's file names say which file is which. Pins of other formats are matched by digest.
+// See: issue 16 ("a requirements.txt lock answers "not in the store (offline)" with the wheel
+// in DIR").
+#[test]
+fn find_links_offline_serves_every_lock_format() {
+    let m = Mirror::new();
+    let folder = m.dir.path().join("wheels");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, bytes) in &m.files {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    let crate_bytes = tar_gz(&[("itoa-1.0.0/Cargo.toml", b"[package]\nname = \"itoa\"\n")]);
+    std::fs::write(folder.join("itoa-1.0.0.crate"), &crate_bytes).unwrap();
+    let url = |i: usize| format!("{}/files/{}", m.server.url, m.files[i].0);
+    let locks = m.dir.path().join("locks");
+    for sub in ["req", "req-target", "uv", "pylock", "cargo"] {
+        std::fs::create_dir_all(locks.join(sub)).unwrap();
+    }
+    std::fs::copy(m.lock(), locks.join("req/requirements.txt")).unwrap();
+    std::fs::copy(m.lock(), locks.join("req-target/requirements.txt")).unwrap();
+    std::fs::write(
+        locks.join("uv/uv.lock"),
+        format!(
+            "version = 1\nrevision = 3\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"alpha\"\nversion = \"1.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nsdist = {{ url = \"{}\", hash = \"sha256:{}\" }}\nwheels = [\n    {{ url = \"{}\", hash = \"sha256:{}\" }},\n]\n",
+            url(1),
+            m.sha(1),
+            url(0),
+            m.sha(0)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        locks.join("pylock/pylock.toml"),
+        format!(
+            "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n[[packages]]\nname = \"beta\"\nversion = \"2.0\"\n\n[[packages.wheels]]\nname = \"{}\"\nurl = \"{}\"\nhashes = {{ sha256 = \"{}\" }}\n",
+            m.files[3].0,
+            url(3),
+            m.sha(3)
+        ),
+    )
+    .unwrap();
+    let src = "registry+https://github.com/rust-lang/crates.io-index";
+    std::fs::write(
+        locks.join("cargo/Cargo.lock"),
+        format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"itoa\"]\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.0\"\nsource = \"{src}\"\nchecksum = \"{}\"\n",
+            sha256_hex(&crate_bytes)
+        ),
+    )
+    .unwrap();
+    let fetch = |sub: &str, extra: &[&str]| {
+        let store = m.dir.path().join(format!("store-{sub}"));
+        let out = repro()
+            .arg("fetch")
+            .arg("--store")
+            .arg(&store)
+            .arg("--find-links")
+            .arg(&folder)
+            .arg("--offline")
+            .args(extra)
+            .arg(locks.join(sub))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    for (sub, extra, n) in [
+        ("req", &[][..], 4),
+        (
+            "req-target",
+            &["--target", "lambda-python3.12-x86_64"][..],
+            2,
+        ),
+        ("uv", &[][..], 2),
+        ("pylock", &[][..], 1),
+        ("cargo", &[][..], 1),
+    ] {
+        let (code, out) = fetch(sub, extra);
+        assert_eq!(code, 0, "{sub}: {out}");
+        assert!(
+            out.contains(&format!("{n} from --find-links")),
+            "{sub}: {out}"
+        );
+    }
+    assert_eq!(m.server.total_hits(), 0);
+}
+
+/// The index of a requirements lock comes from the settings pip and uv users have, in the
+/// documented order, and the summary says which one was used; credentials never show.
+// See: issue 16 ("a lock that names a private mirror is fetched from the public index").
+#[test]
+fn the_index_comes_from_the_lock_the_environment_or_pip_and_uv_config() {
+    let m = Mirror::new();
+    let dir = m.dir.path();
+    let config_home = dir.join("config");
+    std::fs::create_dir_all(&config_home).unwrap();
+    let with_creds = m.index().replace("http://", "http://user:s3cret@");
+    let run = |case: &str, lock_text: &str, env: &[(&str, String)], extra: &[&str]| {
+        let sub = dir.join(case);
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("requirements.txt"), lock_text).unwrap();
+        let mut cmd = repro();
+        cmd.arg("fetch")
+            .arg("--store")
+            .arg(sub.join("store"))
+            .args(["--timeout", "2", "--retries", "1"])
+            .args(extra)
+            .arg(sub.join("requirements.txt"));
+        for var in [
+            "REPRO_INDEX_URL",
+            "PIP_INDEX_URL",
+            "UV_INDEX_URL",
+            "UV_DEFAULT_INDEX",
+            "UV_NO_CONFIG",
+            "VIRTUAL_ENV",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("PIP_CONFIG_FILE", "/dev/null")
+            .env("XDG_CONFIG_HOME", &config_home)
+            .env("HOME", dir);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap(), text, sub)
+    };
+    let lock = std::fs::read_to_string(m.lock()).unwrap();
+    let expect = |(code, text, _): (i32, String, PathBuf), from: &str| {
+        assert_eq!(code, 0, "{from}: {text}");
+        assert!(text.contains("4 downloaded"), "{from}: {text}");
+        assert!(
+            text.contains(&format!("from {from}")),
+            "expected `from {from}`: {text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    };
+    // The lock's own line.
+    expect(
+        run(
+            "lock-line",
+            &format!("--index-url {with_creds}\n{lock}"),
+            &[],
+            &[],
+        ),
+        "the lock's --index-url at",
+    );
+    // The lock's line beats the environment; the flag beats both.
+    expect(
+        run(
+            "lock-beats-env",
+            &format!("--index-url {}\n{lock}", m.index()),
+            &[("PIP_INDEX_URL", "http://127.0.0.1:9/simple/".into())],
+            &[],
+        ),
+        "the lock's --index-url at",
+    );
+    expect(
+        run(
+            "flag",
+            &format!("--index-url http://127.0.0.1:9/simple/\n{lock}"),
+            &[("PIP_INDEX_URL", "http://127.0.0.1:9/simple/".into())],
+            &["--index-url", &m.index()],
+        ),
+        "--index-url",
+    );
+    for var in ["PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"] {
+        expect(
+            run(
+                &format!("env-{var}"),
+                &lock,
+                &[(var, with_creds.clone())],
+                &[],
+            ),
+            &format!("${var}"),
+        );
+    }
+    // pip.conf, then uv's files.
+    let conf = dir.join("pip.conf");
+    std::fs::write(&conf, format!("[global]\nindex-url = {with_creds}\n")).unwrap();
+    expect(
+        run(
+            "pip-conf",
+            &lock,
+            &[("PIP_CONFIG_FILE", conf.display().to_string())],
+            &[],
+        ),
+        "pip config",
+    );
+    let sub = dir.join("uv-toml");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        sub.join("uv.toml"),
+        format!("[[index]]\nurl = \"{}\"\ndefault = true\n", m.index()),
+    )
+    .unwrap();
+    expect(run("uv-toml", &lock, &[], &[]), "uv config");
+    let sub = dir.join("pyproject");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        sub.join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"app\"\n\n[tool.uv]\nindex-url = \"{}\"\n",
+            m.index()
+        ),
+    )
+    .unwrap();
+    let (code, text, sub) = run("pyproject", &lock, &[], &["--json"]);
+    assert_eq!(code, 0, "{text}");
+    // stdout (the document) comes first in `text`.
+    let report: serde_json::Value = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        report["indexes"][0]["source"]["kind"], "uv-config",
+        "{report}"
+    );
+    assert_eq!(
+        report["indexes"][0]["source"]["at"],
+        sub.join("pyproject.toml").display().to_string()
+    );
+    // Credentials are never kept in the store either.
+    let answers = walk(&dir.join("env-PIP_INDEX_URL/store"));
+    assert!(!answers.is_empty());
+    for f in answers {
+        assert!(
+            !std::fs::read_to_string(&f).unwrap().contains("s3cret"),
+            "{}",
+            f.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -306,6 +306,30 @@ fn licences_come_from_the_store_and_are_checked_against_an_allow_list() {
         !text.contains("dual") && !text.contains("mitpkg"),
         "MIT OR Apache-2.0 is satisfied by MIT: {text}"
     );
+    // An ambient `REPRO_STORE` only locates the store: it never adds licences to a document.
+    let bytes = |env: Option<&Path>| {
+        let mut cmd = repro();
+        cmd.current_dir(dir.path()).args([
+            "sbom",
+            "--source-date-epoch",
+            "1",
+            "uv.lock",
+            "Cargo.lock",
+        ]);
+        if let Some(st) = env {
+            cmd.env("REPRO_STORE", st);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let plain = bytes(None);
+    assert_eq!(bytes(Some(&store)), plain, "REPRO_STORE changed the SBOM");
+    assert!(!String::from_utf8_lossy(&plain).contains("MIT OR Apache-2.0"));
 }
 
 #[test]
@@ -672,4 +696,172 @@ fn a_gpl_or_later_classifier_is_gpl_or_later_in_the_sbom() {
         lic("pkg:pypi/gplthree@1.0"),
         serde_json::json!([{"expression": "GPL-3.0-only"}])
     );
+}
+
+/// `repro sbom query FILE ARGS…` from the repository root: (exit code, stdout, stderr).
+fn query_in(args: &[&str]) -> (i32, String, String) {
+    let out = repro()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["sbom", "query"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `repro audit --sbom PATH` against the committed OSV corpus: (exit code, stdout, stderr).
+fn audit_sbom(path: &Path) -> (i32, String, String) {
+    let out = repro()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("audit")
+        .arg("--sbom")
+        .arg(path)
+        .args([
+            "--db",
+            "corpora/osv",
+            "--now",
+            "2026-12-03",
+            "--show",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// SBOMs made by cyclonedx-py 7.5.0 in each spec version (licences as `{"license": {"id":
+/// "MIT"}}`, which failed deserialization before) are read by both commands.
+// See: issue 16 ("`repro audit --sbom` and `repro sbom query` reject valid CycloneDX made by
+// cyclonedx-py 7.5").
+#[test]
+fn cyclonedx_py_sboms_of_every_spec_version_are_read() {
+    for spec in ["1.4", "1.5", "1.6"] {
+        let file = format!("corpora/cyclonedx/valid/cyclonedx-py/environment-{spec}.cdx.json");
+        let (code, out, err) = query_in(&[&file, "cyclonedx-python-lib", ">=11"]);
+        assert_eq!(code, 1, "{spec}: {out}{err}");
+        assert!(out.contains("cyclonedx-python-lib==11.12.0"), "{out}");
+        let (code, out, err) = audit_sbom(Path::new(&file));
+        assert!(code == 0 || code == 1, "{spec}: {out}{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(report["findings"].is_array(), "{report}");
+    }
+    // The SBOM of a SOAR function finds what the audit of its lock finds.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, from_sbom, err) = audit_sbom(
+        &root.join("corpora/cyclonedx/valid/cyclonedx-py/requirements-query_ai-1.6.cdx.json"),
+    );
+    assert_eq!(code, 1, "{from_sbom}{err}");
+    let ids = |text: &str| -> Vec<String> {
+        let r: serde_json::Value = serde_json::from_str(text).unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {}", f["id"], f["package"], f["version"]))
+            .collect()
+    };
+    let out = repro()
+        .current_dir(root)
+        .args([
+            "audit",
+            "corpora/opensecops-soar/functions/ai/query_ai/requirements.txt",
+        ])
+        .args([
+            "--db",
+            "corpora/osv",
+            "--now",
+            "2026-12-03",
+            "--show",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let from_lock = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!ids(&from_lock).is_empty(), "{from_lock}");
+    assert_eq!(ids(&from_sbom), ids(&from_lock));
+}
+
+/// Components nested in components are found; missing optional fields are fine.
+#[test]
+fn nested_components_and_missing_fields_are_read() {
+    let file = "corpora/cyclonedx/valid/hand-made/nested-minimal.cdx.json";
+    let (code, out, err) = query_in(&[file, "itoa", ">=1.0.10, <1.0.12"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("bundle@ ") && out.contains("itoa==1.0.11"),
+        "{out}"
+    );
+    let (code, out, err) = query_in(&[file, "urllib3", "<2.8"]);
+    assert_eq!(code, 1, "{out}{err}");
+}
+
+/// A file that cannot be read is exit 2 naming it, alone or inside a directory; a directory
+/// without any SBOM is exit 2 too: never "0 matches in 0 SBOMs".
+#[test]
+fn an_unreadable_sbom_is_an_error_never_skipped() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for bad in ["truncated.cdx.json", "component-without-name.cdx.json"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            root.join("corpora/cyclonedx/valid/cyclonedx-py/environment-1.6.cdx.json"),
+            dir.path().join("a.json"),
+        )
+        .unwrap();
+        std::fs::copy(
+            root.join("corpora/cyclonedx/invalid").join(bad),
+            dir.path().join(bad),
+        )
+        .unwrap();
+        let (code, out, err) = query_in(&[dir.path().to_str().unwrap(), "six"]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains(bad), "{err}");
+        let (code, out, err) = audit_sbom(dir.path());
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains(bad), "{err}");
+    }
+    // A link to nothing cannot be read either.
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("link.json")).unwrap();
+    let (code, _, err) = query_in(&[dir.path().to_str().unwrap(), "six"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("link.json"), "{err}");
+    // JSON that is not CycloneDX is not an SBOM: with nothing else there, no answer is given.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), b"{\"name\": \"x\"}").unwrap();
+    let (code, out, err) = query_in(&[dir.path().to_str().unwrap(), "six"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no CycloneDX SBOM"), "{err}");
+}
+
+/// Opt-in: make SBOMs with cyclonedx-py now (`pip install cyclonedx-bom`; set `CYCLONEDX_PY` to
+/// the `cyclonedx-py` executable) in each spec version and read them back.
+#[test]
+#[ignore = "needs cyclonedx-py (pip install cyclonedx-bom); set CYCLONEDX_PY"]
+fn sboms_made_by_cyclonedx_py_now_are_read() {
+    let tool = std::env::var("CYCLONEDX_PY").unwrap_or_else(|_| "cyclonedx-py".into());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for spec in ["1.4", "1.5", "1.6"] {
+        let file = dir.path().join(format!("soar-{spec}.json"));
+        let made = std::process::Command::new(&tool)
+            .args(["requirements", "--spec-version", spec, "-o"])
+            .arg(&file)
+            .arg(root.join("corpora/opensecops-soar/functions/ai/query_ai/requirements.txt"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (code, out, err) = query_in(&[file.to_str().unwrap(), "urllib3", "<2.8"]);
+        assert_eq!(code, 1, "{spec}: {out}{err}");
+    }
+    let (code, out, err) = query_in(&[dir.path().to_str().unwrap(), "urllib3", "<2.8"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("in 3 SBOMs"), "{out}");
 }

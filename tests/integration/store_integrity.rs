@@ -216,6 +216,23 @@ fn a_record_naming_another_file_is_not_exported_under_that_name() {
             "functions",
         ],
     );
+    // The name comes from what the index said about the digest (kept in the store), never
+    // from a record naming a file of another package.
+    assert_eq!(code, 0, "{out}");
+    assert!(!export.join("evil-6.6-py3-none-any.whl").exists(), "{out}");
+    assert!(export.join(&s.files[0].0).exists(), "{out}");
+    // Without that answer, nothing names the file: an error, still not the record's name.
+    std::fs::remove_dir_all(s.store().join("v1/answers")).unwrap();
+    std::fs::remove_dir_all(&export).unwrap();
+    let (code, out) = s.run(
+        &["store", "export"],
+        &[
+            export.to_str().unwrap(),
+            "--target",
+            "lambda-python3.12-x86_64",
+            "functions",
+        ],
+    );
     assert_eq!(code, 2, "{out}");
     assert!(!export.join("evil-6.6-py3-none-any.whl").exists(), "{out}");
     // A record listing a path is not a record repro reads.
@@ -273,7 +290,13 @@ fn an_object_without_a_record_is_reported_and_mended_by_the_next_fetch() {
     let (code, report) = s.verify(&[]);
     assert_eq!(code, 1);
     assert_eq!(problem_kinds(&report), vec!["missing-record"], "{report}");
-    // Offline, nothing knows the object's file name: the fetch says why, not "missing".
+    // Offline, the index's kept answer still names the file: the record is mended.
+    let (code, out) = s.run(&["fetch"], &["--offline", "functions"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(s.record(0).exists());
+    std::fs::remove_file(s.record(0)).unwrap();
+    // Without it, nothing knows the object's file name: the fetch says why, not "missing".
+    std::fs::remove_dir_all(s.store().join("v1/answers")).unwrap();
     let (code, out) = s.run(&["fetch"], &["--offline", "functions"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("has no record"), "{out}");
