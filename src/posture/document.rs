@@ -452,7 +452,7 @@ pub fn render(p: &Posture, policy: &Policy) -> String {
             m,
             "\n{DETECTION_LEAD} `{}` runs every day on a schedule, with a read-only token: `repro \
              db update` fetches that day's advisories and malicious-package reports, and `repro \
-             audit` checks the locks of the released code against them, refusing stale data \
+             audit` checks the repository's locks (on its default branch) against them, refusing stale data \
              (`--max-db-age`) instead of reporting a clean scan. Findings are routed privately: \
              the report is encrypted to the security team (`--encrypt-to`) and never printed in \
              the public job log nor filed as a public issue; the log carries the counts only, and \
