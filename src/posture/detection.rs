@@ -87,9 +87,11 @@ pub fn check_workflow(repo: &Path, rel: &str) -> Result<Vec<Problem>, String> {
     Ok(check_text(&text))
 }
 
-/// The 1-based line of the first occurrence of `needle` in `text`.
+/// The 1-based line of the first occurrence of `needle` in `text`, comment lines skipped.
 fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+    text.lines()
+        .position(|l| !l.trim_start().starts_with('#') && l.contains(needle))
+        .map(|i| i + 1)
 }
 
 /// Whether a `permissions` value grants nothing but read. `top` requires `contents: read`
@@ -238,7 +240,7 @@ pub fn check_text(text: &str) -> Vec<Problem> {
         }
         if words.first().map(String::as_str) == Some("audit") {
             audits += 1;
-            let line = line_of(text, "audit");
+            let line = line_of(text, "repro audit").or_else(|| line_of(text, "audit"));
             if value("--encrypt-to").is_none_or(|v| v.is_empty() || v.starts_with('-')) {
                 push(
                     line,
@@ -408,6 +410,21 @@ mod tests {
     fn one(text: &str, want: &str) {
         let m = messages(text);
         assert!(m.iter().any(|m| m.contains(want)), "{want}: {m:?}");
+    }
+
+    #[test]
+    fn problems_name_the_line_of_code_not_a_comment() {
+        let good = example();
+        let bad = good.replace("--encrypt-to \"$RECIPIENT\" ", "");
+        let p = check_text(&bad);
+        let line = p[0].line.unwrap();
+        assert!(
+            bad.lines()
+                .nth(line - 1)
+                .unwrap()
+                .contains("run: repro audit"),
+            "{p:?}"
+        );
     }
 
     #[test]
