@@ -22,6 +22,7 @@ pub mod check;
 pub mod commands;
 pub mod config;
 pub mod controls;
+pub mod detection;
 pub mod document;
 pub mod evidence;
 

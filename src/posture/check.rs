@@ -7,7 +7,9 @@
 //! statements; the SLA table's numbers equal the audit policy's (`--policy`, else the one its
 //! `posture.toml` names, else `repro audit`'s defaults); the signing identities and the verify
 //! command equal those of the release folder (`--release DIR`), or of `posture.toml` when no
-//! release is given. Across repositories: every heading at the same address as in the first.
+//! release is given; a continuous-detection job is stated exactly when `posture.toml` claims one,
+//! and its workflow evidences the claim ([`super::detection`]). Across repositories: every
+//! heading at the same address as in the first.
 //! Each finding names the repository, the section (and line) and what differs.
 
 use std::path::{Path, PathBuf};
@@ -48,6 +50,10 @@ pub enum CheckCode {
     SigningMismatch,
     /// Headings differ from the first repository's.
     HeadingMismatch,
+    /// SECURITY.md and posture.toml disagree about the continuous-detection job.
+    DetectionClaim,
+    /// The claimed continuous-detection workflow does not evidence the claim.
+    DetectionWorkflow,
 }
 
 /// One finding.
@@ -526,6 +532,73 @@ fn check_one(
                     Some(s),
                     format!("does not say \"{st}\""),
                 ));
+            }
+        }
+    }
+
+    // The continuous-detection claim: SECURITY.md and posture.toml agree, and the workflow
+    // evidences it.
+    if let Some(&(_, i)) = at.iter().find(|(s, _)| *s == Section::Posture) {
+        let stated = body(Section::Posture).into_iter().find_map(|(n, l)| {
+            let rest = l.trim_start().strip_prefix(document::DETECTION_LEAD)?;
+            let path = rest
+                .split_once('`')
+                .and_then(|(_, r)| r.split_once('`'))
+                .map(|(p, _)| p.to_string());
+            Some((n, path))
+        });
+        let claimed = posture
+            .as_ref()
+            .and_then(|p| p.continuous_detection.as_ref());
+        let claim =
+            |m: String, line| finding(CheckCode::DetectionClaim, line, Some(Section::Posture), m);
+        match (claimed, &stated) {
+            (Some(c), None) => report.findings.push(claim(
+                format!(
+                    "{POSTURE_TOML} claims continuous detection (`{}`), and this section does not \
+                     state it: run `repro posture init`",
+                    c.workflow
+                ),
+                Some(headings[i].line),
+            )),
+            (None, Some((n, _))) if posture.is_some() => report.findings.push(claim(
+                format!(
+                    "states continuous detection, and {POSTURE_TOML} has no \
+                     `[continuous-detection]`: claim it there or remove the paragraph"
+                ),
+                Some(*n),
+            )),
+            (_, Some((n, None))) => report.findings.push(claim(
+                "the continuous-detection paragraph names no workflow (its first `code span`)"
+                    .into(),
+                Some(*n),
+            )),
+            (Some(c), Some((n, Some(w)))) if *w != c.workflow => report.findings.push(claim(
+                format!(
+                    "states the workflow `{w}`, and {POSTURE_TOML} claims `{}`",
+                    c.workflow
+                ),
+                Some(*n),
+            )),
+            _ => {}
+        }
+        let workflow = claimed
+            .map(|c| c.workflow.clone())
+            .or_else(|| stated.and_then(|(_, w)| w));
+        if let Some(w) = workflow {
+            match super::detection::check_workflow(repo, &w) {
+                Ok(problems) => {
+                    for p in problems {
+                        report.findings.push(CheckFinding {
+                            code: CheckCode::DetectionWorkflow,
+                            file: repo.join(&w),
+                            line: p.line,
+                            section: Some(Section::Posture.heading()),
+                            message: format!("continuous detection: {}", p.message),
+                        });
+                    }
+                }
+                Err(e) => report.errors.push(e),
             }
         }
     }

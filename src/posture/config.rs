@@ -36,6 +36,10 @@
 //! package = "rustls"
 //! spec = "<0.23.18"
 //!
+//! [continuous-detection]                     # optional: the daily scan-only job
+//! workflow = ".github/workflows/scan-only.yml"   # relative to the repository (this file's
+//!                                             # directory); `posture check` verifies it
+//!
 //! [[out-of-scope]]                            # what is deliberately not claimed, and why
 //! what = "Automated dependency updates"
 //! why = "…"
@@ -84,6 +88,41 @@ pub struct Posture {
     pub affected_example: AffectedExample,
     /// What is deliberately not claimed.
     pub out_of_scope: Vec<OutOfScope>,
+    /// The continuous-detection job, when one is claimed.
+    pub continuous_detection: Option<ContinuousDetection>,
+}
+
+/// The continuous-detection claim: a scheduled scan-only job whose findings go to the security
+/// team only. `repro posture check` verifies the workflow ([`super::detection`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContinuousDetection {
+    /// The workflow file, relative to the repository, `/`-separated.
+    pub workflow: String,
+}
+
+/// Why `path` cannot name a workflow inside a repository, if it cannot: it must be relative,
+/// `/`-separated, without `.` or `..` components, and of letters, digits, `.`, `_`, `-` and
+/// `/` only (it lands in Markdown and in shell examples).
+pub fn workflow_path_problem(path: &str) -> Option<&'static str> {
+    if path.is_empty() {
+        return Some("is empty");
+    }
+    if path.starts_with('/') {
+        return Some("must be relative to the repository");
+    }
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+    {
+        return Some("may hold letters, digits, `.`, `_`, `-` and `/` only");
+    }
+    if path
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Some("must stay inside the repository (no `..`, `.` or empty components)");
+    }
+    None
 }
 
 /// The private reporting channel.
@@ -210,6 +249,13 @@ struct Raw {
     affected_example: Option<RawAffected>,
     #[serde(default)]
     out_of_scope: Vec<RawOutOfScope>,
+    continuous_detection: Option<RawContinuousDetection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawContinuousDetection {
+    workflow: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -575,6 +621,21 @@ impl Posture {
             });
         }
 
+        let continuous_detection = raw
+            .continuous_detection
+            .as_ref()
+            .map(|c| {
+                let workflow = one_line(&c.workflow, "continuous-detection.workflow")?;
+                match workflow_path_problem(&workflow) {
+                    Some(why) => Err(at(
+                        c.workflow.span(),
+                        format!("`continuous-detection.workflow` {why}"),
+                    )),
+                    None => Ok(ContinuousDetection { workflow }),
+                }
+            })
+            .transpose()?;
+
         Ok(Posture {
             path: path.to_path_buf(),
             project,
@@ -594,6 +655,7 @@ impl Posture {
             slsa,
             affected_example,
             out_of_scope,
+            continuous_detection,
         })
     }
 
@@ -696,6 +758,24 @@ controls = ["UPD-2"]
                 GOOD.replace("[signing]", "[signing]\noidc-identity = \"x\""),
                 "go together",
             ),
+            (
+                format!("{GOOD}[continuous-detection]\nworkflow = \"../scan.yml\"\n"),
+                "inside the repository",
+            ),
+            (
+                format!("{GOOD}[continuous-detection]\nworkflow = \"/etc/scan.yml\"\n"),
+                "relative",
+            ),
+            (
+                format!("{GOOD}[continuous-detection]\nworkflow = \"a b.yml\"\n"),
+                "letters, digits",
+            ),
+            (
+                format!(
+                    "{GOOD}[continuous-detection]\nworkflow = \"s.yml\"\nschedule = \"daily\"\n"
+                ),
+                "unknown field",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(&text).unwrap_err();
@@ -711,6 +791,21 @@ controls = ["UPD-2"]
         let e =
             parse(&GOOD.replace("project = \"demo\"", "project = \"demo\\n# Evil\"")).unwrap_err();
         assert!(e.to_string().contains("one line"), "{e}");
+    }
+
+    #[test]
+    fn continuous_detection_is_optional_and_names_a_workflow() {
+        assert_eq!(parse(GOOD).unwrap().continuous_detection, None);
+        let p = parse(&format!(
+            "{GOOD}[continuous-detection]\nworkflow = \".github/workflows/scan-only.yml\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            p.continuous_detection.unwrap().workflow,
+            ".github/workflows/scan-only.yml"
+        );
+        let e = parse(&format!("{GOOD}[continuous-detection]\n")).unwrap_err();
+        assert!(e.to_string().contains("missing field `workflow`"), "{e}");
     }
 
     #[test]

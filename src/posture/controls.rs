@@ -152,6 +152,32 @@ pub fn s2c2f(id: &str) -> Option<&'static S2c2fRequirement> {
     S2C2F.iter().find(|r| r.id == id)
 }
 
+/// The S2C2F requirements a continuous-detection job (posture.toml's `[continuous-detection]`)
+/// helps evidence: a scheduled `repro audit` of the locks scans them for known vulnerabilities
+/// (SCA-1) and, with the OSSF malicious-packages data `repro db update` fetches, for known
+/// malicious packages (SCA-4, as the `audit` row of `repro posture evidence` counts it). `posture
+/// check` verifies the job's configuration only; that scans ran is the `audit` row's evidence.
+/// Not UPD-1 (the updates are manual work the findings prompt) nor INV-2 (the response plan is
+/// the SLA, not the job).
+pub const CONTINUOUS_DETECTION: &[&str] = &["SCA-1", "SCA-4"];
+
+/// Of [`CONTINUOUS_DETECTION`], the requirements the posture claims (some component's level
+/// includes them, and no out-of-scope entry takes them out).
+pub fn continuous_detection_claimed(posture: &super::Posture) -> Vec<&'static str> {
+    let max = posture
+        .components
+        .iter()
+        .map(|c| c.s2c2f_level)
+        .max()
+        .unwrap_or(0);
+    CONTINUOUS_DETECTION
+        .iter()
+        .copied()
+        .filter(|id| s2c2f_claimed_by(max).any(|r| r.id == *id))
+        .filter(|id| !posture.out_of_scope.iter().any(|o| o.controls.contains(id)))
+        .collect()
+}
+
 /// The requirements a component at `level` claims: every one of levels 1..=level, at level 3
 /// only the locally-runnable ones; level 4 is never claimed.
 pub fn s2c2f_claimed_by(level: u8) -> impl Iterator<Item = &'static S2c2fRequirement> {

@@ -105,6 +105,10 @@ impl Section {
     }
 }
 
+/// How the continuous-detection paragraph of the posture section begins; `repro posture check`
+/// finds the claim by it, and the workflow as the paragraph's first code span.
+pub const DETECTION_LEAD: &str = "**Continuous detection.**";
+
 /// When the SLA clock starts.
 const CLOCK: &str = "the clock starts at public disclosure or at receipt of a private report";
 
@@ -442,6 +446,33 @@ pub fn render(p: &Posture, policy: &Policy) -> String {
         }
     } else {
         let _ = writeln!(m, "- **SLSA Build Level**: none is claimed.");
+    }
+    if let Some(cd) = &p.continuous_detection {
+        let _ = write!(
+            m,
+            "\n{DETECTION_LEAD} `{}` runs every day on a schedule, with a read-only token: `repro \
+             db update` fetches that day's advisories and malicious-package reports, and `repro \
+             audit` checks the repository's locks (on its default branch) against them, refusing stale data \
+             (`--max-db-age`) instead of reporting a clean scan. Findings are routed privately: \
+             the report is encrypted to the security team (`--encrypt-to`) and never printed in \
+             the public job log nor filed as a public issue; the log carries the counts only, and \
+             a finding fails the job (exit 1), so that it cannot pass unnoticed. Each finding is fixed within the \
+             response SLA above, its clock started by the advisory's public disclosure.",
+            cd.workflow
+        );
+        let ids = controls::continuous_detection_claimed(p);
+        if !ids.is_empty() {
+            let _ = write!(
+                m,
+                " This job is the continuous part of S2C2F {}.",
+                ids.join(", ")
+            );
+        }
+        let _ = writeln!(
+            m,
+            " `repro posture check` verifies the workflow's configuration; that the scans ran is \
+             the `audit` row of `repro posture evidence`."
+        );
     }
     let _ = writeln!(m, "\nOut of scope, and why:\n");
     for o in &p.out_of_scope {

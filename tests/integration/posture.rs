@@ -360,6 +360,143 @@ fn headings_must_be_at_the_same_address_in_every_repository() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// A repository claiming the continuous-detection job: posture.toml names the workflow, which
+/// is the README's example (`examples/github/scan-only.yml`), and SECURITY.md is regenerated.
+fn repo_with_detection(dir: &Path) -> PathBuf {
+    repo_with_security_md(dir, FINGERPRINT);
+    let workflow = dir.join(".github/workflows/scan-only.yml");
+    std::fs::create_dir_all(workflow.parent().unwrap()).unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github/scan-only.yml");
+    std::fs::copy(example, &workflow).unwrap();
+    edit(&dir.join("posture.toml"), |t| {
+        t + "\n[continuous-detection]\nworkflow = \".github/workflows/scan-only.yml\"\n"
+    });
+    ok(&run(dir, &["posture", "init"]));
+    workflow
+}
+
+#[test]
+fn a_continuous_detection_claim_is_checked_against_its_workflow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("svc-cd");
+    let workflow = repo_with_detection(&repo);
+    let md = std::fs::read_to_string(repo.join("SECURITY.md")).unwrap();
+    for want in [
+        "**Continuous detection.** `.github/workflows/scan-only.yml` runs every day",
+        "encrypted to the security team (`--encrypt-to`)",
+        "never printed in the public job log nor filed as a public issue",
+        "response SLA above",
+        // Level 3 claims both; the job is the continuous part of each.
+        "the continuous part of S2C2F SCA-1, SCA-4.",
+    ] {
+        assert!(md.contains(want), "{want} missing:\n{md}");
+    }
+    let (code, out) = check(tmp.path(), &["svc-cd"]);
+    assert_eq!(code, 0, "{out}");
+
+    let good = std::fs::read_to_string(&workflow).unwrap();
+    let cases = [
+        (
+            good.replace("permissions:\n  contents: read", "permissions: write-all"),
+            "`permissions: write-all`",
+        ),
+        (
+            good.replace("  schedule:\n    - cron: \"17 5 * * *\"\n", ""),
+            "not scheduled",
+        ),
+        (
+            good.replace("--report audit-report.age", "--show"),
+            "runs with `--show`",
+        ),
+        (
+            good.replace("--encrypt-to \"$RECIPIENT\" ", ""),
+            "without `--encrypt-to`",
+        ),
+        (
+            good + "\n      - name: Read it\n        run: age -d -i team.key audit-report.age\n",
+            "decrypts in the job",
+        ),
+    ];
+    let original = std::fs::read_to_string(&workflow).unwrap();
+    for (text, want) in cases {
+        std::fs::write(&workflow, &text).unwrap();
+        let (code, out) = check(tmp.path(), &["svc-cd"]);
+        assert_eq!(code, 1, "{want}: {out}");
+        assert!(out.contains("error[detection-workflow]"), "{want}: {out}");
+        assert!(
+            out.contains("svc-cd/.github/workflows/scan-only.yml"),
+            "{want}: {out}"
+        );
+        assert!(out.contains(want), "{want}: {out}");
+    }
+
+    // Missing: a claim without evidence.
+    std::fs::remove_file(&workflow).unwrap();
+    let (code, out) = check(tmp.path(), &["svc-cd"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("does not exist"), "{out}");
+    // Symlinked, even to a good workflow.
+    let elsewhere = tmp.path().join("scan-only.yml");
+    std::fs::write(&elsewhere, &original).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &workflow).unwrap();
+    let (code, out) = check(tmp.path(), &["svc-cd"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("is a symbolic link"), "{out}");
+    std::fs::remove_file(&workflow).unwrap();
+    std::fs::write(&workflow, &original).unwrap();
+    assert_eq!(check(tmp.path(), &["svc-cd"]).0, 0);
+}
+
+#[test]
+fn security_md_and_posture_toml_must_agree_on_continuous_detection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("svc-agree");
+    repo_with_detection(&repo);
+    let posture = repo.join("posture.toml");
+    let claimed = std::fs::read_to_string(&posture).unwrap();
+    // SECURITY.md states the job; posture.toml no longer claims it.
+    std::fs::write(
+        &posture,
+        claimed.replace(
+            "[continuous-detection]\nworkflow = \".github/workflows/scan-only.yml\"\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let (code, out) = check(tmp.path(), &["svc-agree"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[detection-claim]"), "{out}");
+    assert!(out.contains("has no `[continuous-detection]`"), "{out}");
+    // Regenerated without it: the paragraph is gone and check passes.
+    ok(&run(&repo, &["posture", "init"]));
+    assert!(
+        !std::fs::read_to_string(repo.join("SECURITY.md"))
+            .unwrap()
+            .contains("Continuous detection")
+    );
+    assert_eq!(check(tmp.path(), &["svc-agree"]).0, 0);
+    // posture.toml claims it; SECURITY.md does not state it.
+    std::fs::write(&posture, &claimed).unwrap();
+    let (code, out) = check(tmp.path(), &["svc-agree"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[detection-claim]"), "{out}");
+    assert!(out.contains("this section does not state it"), "{out}");
+    // Both, with different workflows.
+    ok(&run(&repo, &["posture", "init"]));
+    edit(&repo.join("SECURITY.md"), |t| {
+        t.replace(
+            "`.github/workflows/scan-only.yml` runs",
+            "`.github/workflows/other.yml` runs",
+        )
+    });
+    let (code, out) = check(tmp.path(), &["svc-agree"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("states the workflow `.github/workflows/other.yml`"),
+        "{out}"
+    );
+}
+
 /// The project's own SECURITY.md is the one `repro posture init` writes from posture.toml,
 /// and it passes `check` (CI runs `repro posture check .` too).
 #[test]
