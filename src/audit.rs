@@ -8,6 +8,7 @@
 //! `--fail-on`, so that a record without a score is never quieter than a rated one. RustSec's
 //! informational records (unmaintained, unsound, notice) are warnings unless denied.
 
+pub mod location;
 pub mod policy;
 pub mod render;
 pub mod report;

@@ -279,11 +279,96 @@ pub fn main() -> ExitCode {
     status.into()
 }
 
+/// Load the locks under `paths` for a command that needs every one of them: report each file
+/// that fails to load and return `None` if any did.
+pub(crate) fn load_all_or_report(
+    paths: Vec<PathBuf>,
+    printer: &Printer,
+) -> Option<Vec<crate::lockfile::Lock>> {
+    let (locks, failures) = crate::workspace::load_all(&default_paths(paths));
+    for f in &failures {
+        printer.error(
+            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
+            f.hint.as_deref(),
+        );
+    }
+    failures.is_empty().then_some(locks)
+}
+
 /// Default paths when none are given: the current directory.
 pub(crate) fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         paths
+    }
+}
+
+/// Where advisory data is (`repro audit`, `repro release`).
+#[derive(Debug, Clone, Args)]
+pub struct OsvDbArgs {
+    /// OSV data: a directory of OSV JSON, a zip of OSV JSON (osv.dev's all.zip), a single
+    /// record, or an index from `repro db index`; repeat for several
+    #[arg(
+        long,
+        value_name = "PATH",
+        required = true,
+        env = "REPRO_OSV_DB",
+        value_delimiter = ':'
+    )]
+    pub db: Vec<PathBuf>,
+}
+
+/// The passphrase: $REPRO_PASSWORD, else a prompt on the terminal with echo off.
+pub(crate) fn passphrase(prompt: &str, confirm: bool) -> Result<Vec<u8>, crate::sign::SignError> {
+    use std::io::Write as _;
+    if let Ok(p) = std::env::var("REPRO_PASSWORD") {
+        return Ok(p.into_bytes());
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(crate::sign::SignError::Key(
+            "no terminal to ask for the passphrase: set REPRO_PASSWORD".into(),
+        ));
+    }
+    let read = |prompt: &str| -> Result<Vec<u8>, crate::sign::SignError> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|_| {
+                crate::sign::SignError::Key(
+                    "no terminal to ask for the passphrase: set REPRO_PASSWORD".into(),
+                )
+            })?;
+        let saved =
+            tcgetattr(&tty).map_err(|e| crate::sign::SignError::Key(format!("terminal: {e}")))?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(&tty, OptionalActions::Now, &quiet)
+            .map_err(|e| crate::sign::SignError::Key(format!("terminal: {e}")))?;
+        let mut w = &tty;
+        let _ = write!(w, "{prompt}");
+        let mut line = String::new();
+        let got = std::io::BufRead::read_line(&mut std::io::BufReader::new(&tty), &mut line);
+        let _ = tcsetattr(&tty, OptionalActions::Now, &saved);
+        let _ = writeln!(w);
+        got.map_err(|e| crate::sign::SignError::Key(format!("terminal: {e}")))?;
+        Ok(line.trim_end_matches(['\r', '\n']).as_bytes().to_vec())
+    };
+    let first = read(prompt)?;
+    if confirm && read("Repeat the passphrase: ")? != first {
+        return Err(crate::sign::SignError::Key("the passphrases differ".into()));
+    }
+    Ok(first)
+}
+
+/// Warn when a private key file may be read by others than its owner.
+pub(crate) fn warn_exposed_key(path: &std::path::Path, printer: &Printer) {
+    if let Some(mode) = crate::sign::key_readable_by_others(path) {
+        printer.warning(&format!(
+            "the private key `{}` is readable by others (mode {mode:04o}): `chmod 600` it",
+            path.display()
+        ));
     }
 }

@@ -34,3 +34,4 @@ pub mod sbom;
 pub mod sign;
 pub mod store;
 pub mod vex;
+pub mod workspace;

@@ -8,6 +8,7 @@
 //! (`PrehashSigner`, `PrehashVerifier`), so a 100 MB artefact costs one hashing pass.
 
 pub mod dsse;
+pub mod files;
 pub mod keyless;
 
 use std::io::Read;

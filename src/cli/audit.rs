@@ -1,13 +1,12 @@
 //! `repro audit` (findings routed privately) and `repro db index`.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use crate::audit::report::{DataAge, DatabaseInfo, Format, Report};
 use crate::audit::{FailOn, Options, Policy, Subject};
-use crate::cli::{ExitStatus, Printer};
+use crate::cli::{ExitStatus, OsvDbArgs, Printer};
 use crate::model::{Ecosystem, PackageName};
 use crate::osv::{Database, ProblemLevel};
 
@@ -63,21 +62,6 @@ pub struct AuditArgs {
     /// --encrypt-to) on its standard input; its output is discarded, its failure is exit 2
     #[arg(long, value_name = "CMD")]
     notify: Option<String>,
-}
-
-/// Where advisory data is (`repro audit`, `repro release`).
-#[derive(Debug, Clone, Args)]
-pub struct OsvDbArgs {
-    /// OSV data: a directory of OSV JSON, a zip of OSV JSON (osv.dev's all.zip), a single
-    /// record, or an index from `repro db index`; repeat for several
-    #[arg(
-        long,
-        value_name = "PATH",
-        required = true,
-        env = "REPRO_OSV_DB",
-        value_delimiter = ':'
-    )]
-    pub db: Vec<PathBuf>,
 }
 
 /// `repro db …`.
@@ -325,9 +309,9 @@ type Errors = Vec<(String, Option<String>)>;
 fn subjects(args: &AuditArgs) -> Result<Vec<Subject>, Errors> {
     let mut items = Vec::new();
     if let Some(path) = &args.sbom {
-        // Its errors say where, never what (see `load_documents`).
-        let docs = match crate::cli::sbom::load_documents(path) {
-            Ok(d) => d,
+        // Its errors say where, never what (see `crate::sbom::read`).
+        let docs = match crate::sbom::read::load(path) {
+            Ok(d) => d.sboms,
             Err(e) => {
                 return Err(vec![(format!("{e:#}"), None)]);
             }
@@ -380,7 +364,7 @@ fn subjects(args: &AuditArgs) -> Result<Vec<Subject>, Errors> {
         }
     } else {
         let (locks, failures) =
-            crate::cli::check::load_all(&crate::cli::default_paths(args.locks.clone()));
+            crate::workspace::load_all(&crate::cli::default_paths(args.locks.clone()));
         if !failures.is_empty() {
             return Err(failures
                 .iter()
@@ -716,7 +700,7 @@ fn audit(args: &AuditArgs, printer: &Printer) -> Result<ExitStatus, Errors> {
             } else {
                 ext.to_string()
             };
-            Some(default_report(&ext).map_err(|e| {
+            Some(crate::audit::location::default_report(&ext).map_err(|e| {
                 one(
                     e,
                     Some("give the report a private place with `--report FILE`"),
@@ -725,7 +709,7 @@ fn audit(args: &AuditArgs, printer: &Printer) -> Result<ExitStatus, Errors> {
         }
     };
     if let Some(path) = &path {
-        write_private(path, &bytes).map_err(|e| one(e, None))?;
+        crate::audit::location::write_private(path, &bytes).map_err(|e| one(e, None))?;
     }
     if let Some(cmd) = &args.notify
         && !report.findings.is_empty()
@@ -761,74 +745,4 @@ fn audit(args: &AuditArgs, printer: &Printer) -> Result<ExitStatus, Errors> {
             .map_err(io)?;
     }
     Ok(status)
-}
-
-/// The private state directory: `$XDG_STATE_HOME/repro`, else `~/.local/state/repro`. The
-/// current directory is usually a git work tree, where a report would be one `git add .` away
-/// from being published.
-pub(crate) fn state_dir() -> Result<PathBuf, String> {
-    let base = match std::env::var_os("XDG_STATE_HOME").filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => match std::env::var_os("HOME").filter(|p| !p.is_empty()) {
-            Some(home) => PathBuf::from(home).join(".local/state"),
-            None => return Err("neither XDG_STATE_HOME nor HOME is set".into()),
-        },
-    };
-    Ok(base.join("repro"))
-}
-
-/// Where the report goes without `--report`: `audit-report.txt` (or `.json`) in the state
-/// directory, which is created with mode 0700 and refused if others may enter it.
-pub(crate) fn default_report(extension: &str) -> Result<PathBuf, String> {
-    use std::os::unix::fs::DirBuilderExt;
-    let dir = state_dir()?;
-    if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-    }
-    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(format!("cannot create `{}`: {e}", dir.display())),
-    }
-    let meta = std::fs::symlink_metadata(&dir)
-        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-    if !meta.is_dir() {
-        return Err(format!(
-            "`{}` is not a directory: refusing to put the private report there",
-            dir.display()
-        ));
-    }
-    let mode = meta.mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "`{}` is open to others (mode {mode:04o}): refusing to put the private report there; `chmod 700` it",
-            dir.display()
-        ));
-    }
-    Ok(dir.join(format!("audit-report.{extension}")))
-}
-
-/// Write `bytes` to `path` with mode 0600 (atomically: temp file, fsync, rename), refusing to
-/// replace a symlink or a file that others may read.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if meta.file_type().is_symlink() {
-            return Err(format!(
-                "{}: refusing to write the private report through a symlink",
-                path.display()
-            ));
-        }
-        let mode = meta.mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "{}: refusing to overwrite a report others may read (mode {mode:04o}); remove it or `chmod 600` it",
-                path.display()
-            ));
-        }
-    }
-    crate::fsio::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
-    // tempfile creates files 0600 already; make it explicit for any umask or platform.
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| format!("{}: cannot set mode 0600: {e}", path.display()))
 }

@@ -15,7 +15,7 @@ use crate::build::env::{
     toolchains,
 };
 use crate::build::vary::{Step, VaryOutcome, VaryPlan, VaryRequest};
-use crate::cli::check::load_all_or_report;
+use crate::cli::load_all_or_report;
 use crate::cli::printer::{Style, Verbosity};
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
@@ -433,9 +433,9 @@ fn vary(
                         if n == 1 { "" } else { "s" },
                     )
                 } else {
-                    crate::cli::diff::Detail::of(printer, false)
+                    crate::cli::printer::diff::Detail::of(printer, false)
                         .map_or_else(String::new, |detail| {
-                            crate::cli::diff::render(&report.diff, printer, detail)
+                            crate::cli::printer::diff::render(&report.diff, printer, detail)
                         })
                 };
                 text.push_str(&render_plan(&report.variations));

@@ -1,16 +1,13 @@
 //! `repro check PATH…`: load every lockfile under the paths, run the rules, render the report.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
 
-use crate::check::{CheckOptions, CheckReport, Finding, LoadFailure, Severity};
+use crate::check::{CheckOptions, CheckReport, Finding, Severity};
 use crate::cli::printer::{Style, Verbosity};
 use crate::cli::{ExitStatus, Printer, StoreArgs, default_paths};
-use crate::lockfile::{self, Lock};
 
 /// Arguments of `repro check`.
 #[derive(Debug, Args)]
@@ -43,92 +40,6 @@ enum Deny {
     Warnings,
 }
 
-/// Lockfiles loaded in parallel between two checks of the run's entry cap.
-const LOAD_BATCH: usize = 256;
-
-/// Load every lockfile under `roots`. Files that fail to load are reported, not fatal; files
-/// included (`-r`) by another lockfile found are checked as part of it, not again on their own.
-pub fn load_all(roots: &[PathBuf]) -> (Vec<Lock>, Vec<LoadFailure>) {
-    let mut locks = Vec::new();
-    let mut failures = Vec::new();
-    // The memory bound of a run: entries over all lockfiles (see MAX_RUN_ENTRIES).
-    let mut entries = 0usize;
-    'roots: for root in roots {
-        let found = match lockfile::discover(root) {
-            Ok(found) => found,
-            Err(e) => {
-                failures.push(LoadFailure::from_error(root, &e));
-                continue;
-            }
-        };
-        for problem in &found.problems {
-            failures.push(LoadFailure::from_error(root, problem));
-        }
-        if found.locks.is_empty() && found.problems.is_empty() {
-            failures.push(LoadFailure::from_error(
-                root,
-                &lockfile::LockError::NoLockfile { path: root.clone() },
-            ));
-        }
-        // Loaded in parallel, a batch at a time, so the entry cap below still stops a run
-        // within one batch of it; results keep discovery's order.
-        for batch in found.locks.chunks(LOAD_BATCH) {
-            let results: Vec<_> = batch
-                .par_iter()
-                .map(|(path, format)| match format {
-                    Some(f) => lockfile::load_as(path, *f),
-                    None => lockfile::load(path),
-                })
-                .collect();
-            for ((path, _), result) in batch.iter().zip(results) {
-                match result {
-                    Ok(lock) => {
-                        entries += lock.entries();
-                        if entries > lockfile::MAX_RUN_ENTRIES {
-                            failures.push(LoadFailure {
-                            path: path.clone(),
-                            line: 0,
-                            message: format!(
-                                "the lockfiles of this run hold more than {} entries together: stopped loading here",
-                                lockfile::MAX_RUN_ENTRIES
-                            ),
-                            hint: Some("check the tree in smaller parts".to_string()),
-                        });
-                            break 'roots;
-                        }
-                        locks.push(lock);
-                    }
-                    Err(e) => failures.push(LoadFailure::from_error(path, &e)),
-                }
-            }
-        }
-    }
-    let included: HashSet<PathBuf> = locks
-        .iter()
-        .flat_map(|l| &l.includes)
-        .filter_map(|i| crate::fsio::canonicalize(&i.path).ok())
-        .collect();
-    if !included.is_empty() {
-        locks.retain(|l| {
-            crate::fsio::canonicalize(&l.path).map_or(true, |p| !included.contains(&p))
-        });
-    }
-    (locks, failures)
-}
-
-/// Load the locks under `paths` for a command that needs every one of them: report each file
-/// that fails to load and return `None` if any did.
-pub fn load_all_or_report(paths: Vec<PathBuf>, printer: &Printer) -> Option<Vec<Lock>> {
-    let (locks, failures) = load_all(&default_paths(paths));
-    for f in &failures {
-        printer.error(
-            &format!("{}:{}: {}", f.path.display(), f.line, f.message),
-            f.hint.as_deref(),
-        );
-    }
-    failures.is_empty().then_some(locks)
-}
-
 /// Run `repro check`.
 pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if args.rules {
@@ -152,7 +63,7 @@ pub fn run(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let roots = default_paths(args.paths);
-    let (locks, failures) = load_all(&roots);
+    let (locks, failures) = crate::workspace::load_all(&roots);
     let options = CheckOptions {
         deny_warnings: args.deny.contains(&Deny::Warnings),
         allow_unchecked_closure: args.allow_unchecked_closure,

@@ -6,6 +6,8 @@
 //! stderr also lose control characters and escape sequences that data (a record's version, a
 //! file name) may carry ([`crate::redact::plain_text`], line by line).
 
+pub mod diff;
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ColorChoice, GlobalArgs};
@@ -247,4 +249,88 @@ fn diagnostic(message: &str) -> String {
         .map(|l| crate::redact::plain_text(l))
         .collect();
     crate::redact::redacted(&lines.join("\n"))
+}
+
+/// Human size: `12.3 MB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A progress display on stderr: artifacts done and bytes received. Hidden when stderr is not a
+/// terminal, and when quiet or verbose.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// A bar for `printer`'s verbosity, with the message `what`.
+    pub fn new(printer: &Printer, what: &'static str) -> Progress {
+        let bar = if printer.verbosity == Verbosity::Default {
+            indicatif::ProgressBar::with_draw_target(
+                Some(0),
+                indicatif::ProgressDrawTarget::stderr(),
+            )
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(what);
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress {
+            bar,
+            bytes: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Set the number of items.
+    pub fn set_len(&self, n: u64) {
+        self.bar.set_length(n);
+    }
+
+    /// Count bytes.
+    pub fn add_bytes(&self, n: u64) {
+        let total = self
+            .bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+            + n;
+        self.bar.set_message(human_bytes(total));
+    }
+
+    /// One item done.
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Print a line to stderr, above the bar when one is drawn.
+    pub fn println(&self, line: String) {
+        let line = crate::redact::redacted(&line);
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    /// Remove the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::check::load_all_or_report;
+use crate::cli::load_all_or_report;
 use crate::cli::printer::{Style, Verbosity};
 use crate::cli::{ExitStatus, Printer, StoreArgs, default_paths};
 use crate::provenance::{

@@ -15,9 +15,9 @@ use std::process::Command;
 use clap::Args;
 
 use crate::audit::FailOn;
-use crate::cli::sign::{sign_attestation, sign_file, write_file};
 use crate::cli::{ExitStatus, Printer};
 use crate::sign;
+use crate::sign::files::{sign_attestation, sign_file, write_file};
 
 /// Arguments of `repro release`.
 #[derive(Debug, Args)]
@@ -43,7 +43,7 @@ pub struct ReleaseArgs {
     #[arg(long = "output", value_name = "PATH")]
     outputs: Vec<String>,
     #[command(flatten)]
-    db: crate::cli::audit::OsvDbArgs,
+    db: crate::cli::OsvDbArgs,
     /// Private audit report, outside the release folder [default: audit-report.txt in the
     /// private state directory, as `repro audit`]
     #[arg(long, value_name = "FILE")]
@@ -167,12 +167,12 @@ fn release(args: &ReleaseArgs, printer: &Printer) -> Result<(), Stop> {
     }
     let audit_report = match &args.audit_report {
         Some(p) => p.clone(),
-        None => crate::cli::audit::default_report("txt").map_err(Stop::Error)?,
+        None => crate::audit::location::default_report("txt").map_err(Stop::Error)?,
     };
     // Open the key first: a wrong passphrase should not cost a build.
-    crate::cli::sign::warn_exposed_key(&args.key, printer);
+    crate::cli::warn_exposed_key(&args.key, printer);
     let key = sign::load_private(&args.key, || {
-        crate::cli::sign::passphrase("Passphrase for the release key: ", false)
+        crate::cli::passphrase("Passphrase for the release key: ", false)
     })
     .map_err(|e| Stop::Error(e.to_string()))?;
     std::fs::create_dir_all(out).map_err(|e| Stop::Error(format!("{}: {e}", out.display())))?;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 
-use crate::cli::check::load_all_or_report;
+use crate::cli::load_all_or_report;
 use crate::cli::{ExitStatus, Printer};
 use crate::sbom::Bom;
 use crate::sbom::cyclonedx::{SpecVersion, render};
@@ -281,14 +281,6 @@ struct Match {
     version: String,
     purl: String,
     used_by: Vec<String>,
-}
-
-/// Read an SBOM, or every SBOM under a directory (see [`crate::sbom::read`]): a file that cannot
-/// be read is an error naming it, never skipped.
-pub(crate) fn load_documents(
-    path: &Path,
-) -> anyhow::Result<Vec<(PathBuf, crate::sbom::read::Sbom)>> {
-    Ok(crate::sbom::read::load(path)?.sboms)
 }
 
 fn matches(purl: &str, version: &str, spec: Option<&str>) -> anyhow::Result<bool> {

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use crate::cli::{ExitStatus, Printer};
+use crate::cli::{passphrase, warn_exposed_key};
+use crate::sign::files::{sign_attestation, sign_file, write_file};
 use crate::sign::{self, BundleContent, SignError};
 
 /// `repro key …`.
@@ -68,46 +70,6 @@ pub struct VerifyArgs {
     pub predicate: Option<crate::attest::PredicateKind>,
 }
 
-/// The passphrase: $REPRO_PASSWORD, else a prompt on the terminal with echo off.
-pub(crate) fn passphrase(prompt: &str, confirm: bool) -> Result<Vec<u8>, SignError> {
-    if let Ok(p) = std::env::var("REPRO_PASSWORD") {
-        return Ok(p.into_bytes());
-    }
-    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        return Err(SignError::Key(
-            "no terminal to ask for the passphrase: set REPRO_PASSWORD".into(),
-        ));
-    }
-    let read = |prompt: &str| -> Result<Vec<u8>, SignError> {
-        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
-        let tty = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .map_err(|_| {
-                SignError::Key("no terminal to ask for the passphrase: set REPRO_PASSWORD".into())
-            })?;
-        let saved = tcgetattr(&tty).map_err(|e| SignError::Key(format!("terminal: {e}")))?;
-        let mut quiet = saved.clone();
-        quiet.local_modes.remove(LocalModes::ECHO);
-        tcsetattr(&tty, OptionalActions::Now, &quiet)
-            .map_err(|e| SignError::Key(format!("terminal: {e}")))?;
-        let mut w = &tty;
-        let _ = write!(w, "{prompt}");
-        let mut line = String::new();
-        let got = std::io::BufRead::read_line(&mut std::io::BufReader::new(&tty), &mut line);
-        let _ = tcsetattr(&tty, OptionalActions::Now, &saved);
-        let _ = writeln!(w);
-        got.map_err(|e| SignError::Key(format!("terminal: {e}")))?;
-        Ok(line.trim_end_matches(['\r', '\n']).as_bytes().to_vec())
-    };
-    let first = read(prompt)?;
-    if confirm && read("Repeat the passphrase: ")? != first {
-        return Err(SignError::Key("the passphrases differ".into()));
-    }
-    Ok(first)
-}
-
 /// Create `path` with mode 0600 and write `bytes`, refusing to replace an existing file.
 fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -118,16 +80,6 @@ fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-/// Warn when a private key file may be read by others than its owner.
-pub(crate) fn warn_exposed_key(path: &Path, printer: &Printer) {
-    if let Some(mode) = sign::key_readable_by_others(path) {
-        printer.warning(&format!(
-            "the private key `{}` is readable by others (mode {mode:04o}): `chmod 600` it",
-            path.display()
-        ));
-    }
 }
 
 /// Run `repro key`.
@@ -172,72 +124,6 @@ pub fn run_key(cmd: KeyCommand, printer: &Printer) -> anyhow::Result<ExitStatus>
             Ok(ExitStatus::Error)
         }
     }
-}
-
-fn output_path(file: &Path, out_dir: Option<&Path>, suffix: &str) -> PathBuf {
-    let name = format!(
-        "{}{suffix}",
-        file.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    );
-    match out_dir {
-        Some(d) => d.join(name),
-        None => file.with_file_name(name),
-    }
-}
-
-/// Write a public file (a signature, a bundle, a public key) atomically with mode 0644.
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    crate::fsio::write_atomic_beside(path, bytes).map_err(|e| e.to_string())?;
-    // Signatures are public: readable by all, unlike the temp file's 0600.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Sign `file`: FILE.sigstore.json (bundle v0.3) and FILE.sig (base64 DER), in `out_dir` or
-/// beside the file. Returns the two paths.
-pub(crate) fn sign_file(
-    key: &p256::ecdsa::SigningKey,
-    file: &Path,
-    out_dir: Option<&Path>,
-) -> Result<[PathBuf; 2], String> {
-    use base64::Engine as _;
-    let digest = sign::sha256_file(file).map_err(|e| e.to_string())?;
-    let sig = sign::sign_digest(key, &digest).map_err(|e| e.to_string())?;
-    let bundle = sign::message_bundle(key.verifying_key(), &digest, &sig);
-    let b = output_path(file, out_dir, ".sigstore.json");
-    write_file(&b, &serde_json::to_vec_pretty(&bundle).expect("serializes"))?;
-    let s = output_path(file, out_dir, ".sig");
-    let text = base64::engine::general_purpose::STANDARD.encode(sig.as_bytes());
-    write_file(&s, format!("{text}\n").as_bytes())?;
-    Ok([b, s])
-}
-
-/// Sign an in-toto statement as a DSSE envelope: STATEMENT.sigstore.json, in `out_dir` or
-/// beside the statement.
-pub(crate) fn sign_attestation(
-    key: &p256::ecdsa::SigningKey,
-    statement: &Path,
-    out_dir: Option<&Path>,
-) -> Result<PathBuf, String> {
-    let payload = crate::fsio::read_capped(statement, sign::MAX_STATEMENT_BYTES)
-        .map_err(|e| format!("`{}`: {e}", statement.display()))?;
-    crate::attest::check_statement(&payload)
-        .map_err(|e| format!("{}: {e}", statement.display()))?;
-    let env = sign::dsse::sign(key, sign::dsse::IN_TOTO, &payload).map_err(|e| e.to_string())?;
-    let bundle = serde_json::json!({
-        "mediaType": sign::BUNDLE_V03,
-        "verificationMaterial": {"publicKey": {"hint": sign::key_hint(key.verifying_key())}},
-        "dsseEnvelope": env,
-    });
-    let out = output_path(statement, out_dir, ".sigstore.json");
-    write_file(
-        &out,
-        &serde_json::to_vec_pretty(&bundle).expect("serializes"),
-    )?;
-    Ok(out)
 }
 
 /// Run `repro sign`.

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::check::load_all_or_report;
-use crate::cli::fetch::{Progress, human_bytes};
+use crate::cli::load_all_or_report;
+use crate::cli::printer::{Progress, human_bytes};
 use crate::cli::printer::{Style, Verbosity};
 use crate::cli::{ExitStatus, Printer, SourceArgs, StoreArgs};
 use crate::fetch::{Outcome, fetch};
