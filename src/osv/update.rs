@@ -254,7 +254,8 @@ impl Db {
             );
             let outcome = match got {
                 Ok(Conditional::NotModified) => {
-                    if let Some(st) = state.sources.get_mut(&s.file) {
+                    // Validators were sent, so they were those of this URL's copy.
+                    if let Some(st) = state.sources.get_mut(&s.file).filter(|st| st.url == s.url) {
                         st.checked = stamp.clone();
                     }
                     Outcome::NotModified

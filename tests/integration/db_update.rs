@@ -410,3 +410,45 @@ fn db_update_errors_are_exit_2() {
     );
     assert!(!dir.join("osv.idx").exists());
 }
+
+/// A 304 answers a conditional request only. A server (another `--osv-url`, or one that lies)
+/// that answers 304 to a request carrying no validator has confirmed nothing: the run fails and
+/// the old data keeps its old check time, so `--max-db-age` still sees it as stale.
+#[test]
+fn a_304_without_validators_confirms_nothing() {
+    let (server, _, _, _) = data_server();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let path = dir.join("repro-db.json");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let then = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3 * 24 + 1);
+    for s in state["sources"].as_object_mut().unwrap().values_mut() {
+        s["checked"] = Value::String(then.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    // Another server, which answers 304 to everything: the held validators are for the first
+    // server's URLs, so none is sent.
+    let liar = Server::start();
+    for p in ["/osv/PyPI/all.zip", "/osv/crates.io/all.zip"] {
+        liar.route(
+            p,
+            Reply::Raw(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        );
+    }
+    let out = update(&liar, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("304"), "{}", text(&out));
+    let report = t.path().join("r.txt");
+    let out = soar_audit(
+        &dir,
+        &["--max-db-age", "36h", "--report", report.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("advisory data is 3 days old"),
+        "{}",
+        text(&out)
+    );
+}
