@@ -290,9 +290,13 @@ pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Docume
     Ok(docs)
 }
 
-fn matches(purl: &str, version: &str, spec: Option<&str>) -> anyhow::Result<bool> {
+fn matches(
+    ecosystem: crate::model::Ecosystem,
+    version: &str,
+    spec: Option<&str>,
+) -> anyhow::Result<bool> {
     let Some(spec) = spec else { return Ok(true) };
-    if purl.starts_with("pkg:cargo/") {
+    if ecosystem == crate::model::Ecosystem::Cargo {
         let req = semver::VersionReq::parse(spec)
             .with_context(|| format!("invalid semver requirement `{spec}`"))?;
         Ok(semver::Version::parse(version).is_ok_and(|v| req.matches(&v)))
@@ -319,22 +323,26 @@ fn query(
             .and_then(|m| m.component.as_ref())
             .map(|c| format!("{}@{}", c.name, c.version.as_deref().unwrap_or("")))
             .unwrap_or_default();
-        for c in doc.components.iter().filter(|c| c.kind == "library") {
-            let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
-                continue;
-            };
-            let same_name = if purl.starts_with("pkg:pypi/") {
-                crate::model::PackageName::new(crate::model::Ecosystem::Pypi, &c.name)
-                    == wanted_pypi
-            } else {
-                c.name == name
-            };
-            if same_name && matches(purl, version, spec)? {
+        // Every component, nested ones and any `type`, by its purl (and its name).
+        for c in doc.all_components() {
+            let Some(purl) = &c.purl else { continue };
+            let mut hit = None;
+            for (eco, pkg, version) in c.packages() {
+                let same_name = match eco {
+                    crate::model::Ecosystem::Pypi => pkg == wanted_pypi,
+                    crate::model::Ecosystem::Cargo => pkg.as_str() == name,
+                };
+                if same_name && matches(eco, &version, spec)? {
+                    hit = Some(version);
+                    break;
+                }
+            }
+            if let Some(version) = hit {
                 found.push(Match {
                     sbom: path.clone(),
                     release: release.clone(),
                     name: c.name.clone(),
-                    version: version.clone(),
+                    version,
                     purl: purl.clone(),
                     used_by: c
                         .properties

@@ -673,3 +673,76 @@ fn a_gpl_or_later_classifier_is_gpl_or_later_in_the_sbom() {
         serde_json::json!([{"expression": "GPL-3.0-only"}])
     );
 }
+
+/// A CycloneDX SBOM from another tool: a package nested under another component, a purl whose
+/// name and version disagree with the component's `name` and `version`, a `framework` with an
+/// upper-case purl type. `repro audit --sbom` and `repro sbom query` see every one of them by
+/// its purl, never skip it into a clean result.
+#[test]
+fn audit_and_query_see_nested_and_purl_named_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = [
+        (
+            "nested.json",
+            serde_json::json!([{"type": "library", "name": "wrapper", "version": "1.0",
+                "purl": "pkg:pypi/wrapper@1.0",
+                "components": [{"type": "library", "name": "soupsieve", "version": "2.8.3",
+                                "purl": "pkg:pypi/soupsieve@2.8.3"}]}]),
+        ),
+        (
+            "renamed.json",
+            serde_json::json!([{"type": "library", "name": "harmless", "version": "9.9",
+                "purl": "pkg:pypi/soupsieve@2.8.3"}]),
+        ),
+        (
+            "framework.json",
+            serde_json::json!([{"type": "framework", "name": "soupsieve",
+                "purl": "pkg:PyPI/soupsieve@2.8.3"}]),
+        ),
+    ];
+    for (file, components) in docs {
+        let path = dir.path().join(file);
+        std::fs::write(
+            &path,
+            serde_json::to_vec(&serde_json::json!({
+                "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                "components": components}))
+            .unwrap(),
+        )
+        .unwrap();
+        let out = repro()
+            .args([
+                "audit",
+                "--db",
+                "corpora/osv",
+                "--now",
+                "2026-12-03",
+                "--show",
+                "--json",
+                "--sbom",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["summary"]["findings"], 2, "{file}: {r}");
+        let out = repro()
+            .args(["sbom", "query"])
+            .arg(&path)
+            .args(["soupsieve", "==2.8.3"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
