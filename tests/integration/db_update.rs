@@ -452,3 +452,31 @@ fn a_304_without_validators_confirms_nothing() {
         text(&out)
     );
 }
+
+/// A zip of valid OSV records for another ecosystem (a misrouted URL, a hostile mirror) at
+/// the PyPI export's URL would leave a "fresh" database with no PyPI advisory: a clean audit.
+/// It is refused like a corrupt zip, and the data held is kept.
+#[test]
+fn a_zip_of_another_ecosystem_is_refused() {
+    let (server, pypi, crates, _) = data_server();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let held = sha(&dir.join("osv-PyPI.zip"));
+    assert_eq!(held, crate::support::sha256_hex(&pypi));
+    server.route(
+        "/osv/PyPI/all.zip",
+        Reply::Tagged(crates.clone(), "\"p2\"".into()),
+    );
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("PyPI"), "{}", text(&out));
+    assert_eq!(
+        sha(&dir.join("osv-PyPI.zip")),
+        held,
+        "the data held is kept"
+    );
+    let out = soar_audit(&dir, &["--show", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
