@@ -252,17 +252,26 @@ struct Match {
 /// megabytes; the cap keeps a mistaken path (a disk image, `/dev/zero`) from exhausting memory.
 pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The CycloneDX documents at `path`: the file, or every `*.json` file under the directory.
+/// In a directory, JSON documents that are not CycloneDX are skipped; a file that is not JSON
+/// at all, a CycloneDX document that does not parse, an entry that cannot be read, and a
+/// directory with no SBOM are errors naming the file (never skipped into a clean answer).
 pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Document)>> {
     let files: Vec<PathBuf> = if path.is_dir() {
-        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json")
-            })
-            .map(|e| e.into_path())
-            .collect();
+        let mut v: Vec<PathBuf> = Vec::new();
+        for e in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let e = e.map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read `{}`: {}",
+                    e.path().unwrap_or(path).display(),
+                    e.io_error()
+                        .map_or_else(|| "a file system loop".to_string(), |io| io.to_string())
+                )
+            })?;
+            if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") {
+                v.push(e.into_path());
+            }
+        }
         v.sort();
         v
     } else {
@@ -272,20 +281,37 @@ pub(crate) fn load_documents(path: &Path) -> anyhow::Result<Vec<(PathBuf, Docume
     for f in files {
         let bytes = crate::fsio::read_capped(&f, MAX_SBOM_BYTES)
             .with_context(|| format!("cannot read `{}`", f.display()))?;
-        match serde_json::from_slice::<Document>(&bytes) {
-            Ok(d) if d.bom_format == "CycloneDX" => docs.push((f, d)),
-            Ok(_) | Err(_) if path.is_dir() => continue,
-            Ok(_) => anyhow::bail!("`{}` is not a CycloneDX document", f.display()),
-            // Where, not what: the message of a type error quotes the value (a package name,
-            // private to `repro audit --sbom`).
-            Err(e) => anyhow::bail!(
+        // Where, not what: the message of a type error quotes the value (a package name,
+        // private to `repro audit --sbom`).
+        let bad = |e: &serde_json::Error| {
+            anyhow::anyhow!(
                 "`{}` is not a CycloneDX JSON document: {:?} error at line {}, column {}",
                 f.display(),
                 e.classify(),
                 e.line(),
                 e.column()
-            ),
+            )
+        };
+        match serde_json::from_slice::<Document>(&bytes) {
+            Ok(d) if d.bom_format == "CycloneDX" => docs.push((f, d)),
+            Ok(_) if path.is_dir() => continue,
+            Ok(_) => anyhow::bail!("`{}` is not a CycloneDX document", f.display()),
+            Err(e) if path.is_dir() => {
+                // Another kind of JSON document is skipped; anything else is an error.
+                let other = serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| {
+                    v.get("bomFormat")
+                        .is_none_or(|b| b.as_str().is_some_and(|b| b != "CycloneDX"))
+                });
+                if other {
+                    continue;
+                }
+                return Err(bad(&e));
+            }
+            Err(e) => return Err(bad(&e)),
         }
+    }
+    if docs.is_empty() {
+        anyhow::bail!("`{}` holds no CycloneDX SBOM", path.display());
     }
     Ok(docs)
 }

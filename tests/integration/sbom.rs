@@ -746,3 +746,65 @@ fn audit_and_query_see_nested_and_purl_named_components() {
         );
     }
 }
+
+/// A directory of SBOMs: a `.json` file that is not JSON, or a CycloneDX document that does not
+/// parse, is an error naming it (exit 2), never skipped into "not affected"; a directory with no
+/// SBOM at all is an error too. Other JSON documents beside the SBOMs are skipped.
+#[test]
+fn unreadable_sboms_in_a_directory_are_errors_not_skipped() {
+    let good = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "soupsieve", "version": "2.8.3",
+                        "purl": "pkg:pypi/soupsieve@2.8.3"}]});
+    let run = |dir: &Path| {
+        let q = repro()
+            .args(["sbom", "query"])
+            .arg(dir)
+            .args(["soupsieve"])
+            .output()
+            .unwrap();
+        let a = repro()
+            .args([
+                "audit",
+                "--db",
+                "corpora/osv",
+                "--now",
+                "2026-12-03",
+                "--show",
+                "--sbom",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        (q, a)
+    };
+    for (broken, bytes) in [
+        (
+            "broken.json",
+            b"{\"bomFormat\": \"CycloneDX\", garbage".to_vec(),
+        ),
+        (
+            "typed.json",
+            br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": "x"}"#
+                .to_vec(),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), good.to_string()).unwrap();
+        std::fs::write(dir.path().join("other.json"), br#"{"not": "an sbom"}"#).unwrap();
+        std::fs::write(dir.path().join(broken), bytes).unwrap();
+        let (q, a) = run(dir.path());
+        for (what, out) in [("query", q), ("audit", a)] {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{what} {broken}: {err}");
+            assert!(err.contains(broken), "{what} {broken}: {err}");
+        }
+    }
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("other.json"), br#"{"not": "an sbom"}"#).unwrap();
+    let (q, a) = run(empty.path());
+    for (what, out) in [("query", q), ("audit", a)] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what} empty: {err}");
+        assert!(err.contains("no CycloneDX"), "{what} empty: {err}");
+    }
+}
