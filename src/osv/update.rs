@@ -387,8 +387,23 @@ fn oldest_check(state: &State, sources: &[Source]) -> Option<String> {
 
 /// How old the data in a managed directory is: the oldest last check of its sources (RFC 3339)
 /// and its age in seconds at `now`. `None` when no source was ever downloaded.
+///
+/// An ecosystem's export that was never downloaded (its first download failed) is an error:
+/// the data holds none of its advisories, and the other sources' recent checks must not make
+/// an audit of it a clean scan on fresh-looking data.
 pub fn freshness(dir: &Path, now: i64) -> Result<Option<(String, i64)>, UpdateError> {
     let state = load_state(dir)?;
+    if let Some(e) = ECOSYSTEMS
+        .iter()
+        .find(|e| !state.sources.contains_key(&format!("osv-{e}.zip")))
+    {
+        return Err(UpdateError::Dir {
+            path: dir.to_path_buf(),
+            message: format!(
+                "holds no {e} advisories: its export was never downloaded; run `repro db update` until it succeeds"
+            ),
+        });
+    }
     let Some(oldest) = state.sources.values().map(|s| s.checked.clone()).min() else {
         return Ok(None);
     };

@@ -480,3 +480,28 @@ fn a_zip_of_another_ecosystem_is_refused() {
     let out = soar_audit(&dir, &["--show", "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
+
+/// A source never downloaded (its first download failed) leaves no data for its ecosystem:
+/// the other sources' fresh check times must not make the database look fresh, or the audit
+/// of a PyPI project is a clean scan of no PyPI advisory.
+#[test]
+fn a_source_never_downloaded_is_not_fresh_data() {
+    let (server, _, _, _) = data_server();
+    server.route("/osv/PyPI/all.zip", Reply::Status(500));
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report = t.path().join("r.txt");
+    let out = soar_audit(
+        &dir,
+        &["--max-db-age", "36h", "--report", report.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("holds no PyPI advisories"), "{}", text(&out));
+    assert!(!report.exists(), "no report from missing data");
+    // Without --max-db-age too: no scan on data that holds nothing for an ecosystem.
+    let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_private("missing data", &out);
+}
