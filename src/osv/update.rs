@@ -128,6 +128,10 @@ pub struct State {
     pub schema: String,
     /// By file name.
     pub sources: BTreeMap<String, SourceState>,
+    /// The files of the sources the last update was asked for (the malicious-packages zip
+    /// unless `--no-malicious`): each must have been downloaded for the data to have an age.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wanted: Vec<String>,
 }
 
 /// What happened to one source.
@@ -239,6 +243,7 @@ impl Db {
     ) -> Result<UpdateReport, UpdateError> {
         let mut state = self.state()?;
         state.schema = LAYOUT_SCHEMA.into();
+        state.wanted = sources.iter().map(|s| s.file.clone()).collect();
         let stamp = crate::date::rfc3339(now);
         let mut reports = Vec::new();
         let mut changed = false;
@@ -353,6 +358,7 @@ fn load_state(dir: &Path) -> Result<State, UpdateError> {
         return Ok(State {
             schema: LAYOUT_SCHEMA.into(),
             sources: BTreeMap::new(),
+            wanted: Vec::new(),
         });
     }
     let bytes = crate::fsio::read_capped(&path, 1 << 20).map_err(|e| UpdateError::Dir {
@@ -401,6 +407,19 @@ pub fn freshness(dir: &Path, now: i64) -> Result<Option<(String, i64)>, UpdateEr
             path: dir.to_path_buf(),
             message: format!(
                 "holds no {e} advisories: its export was never downloaded; run `repro db update` until it succeeds"
+            ),
+        });
+    }
+    if let Some(f) = state
+        .wanted
+        .iter()
+        .find(|f| !state.sources.contains_key(f.as_str()))
+    {
+        return Err(UpdateError::Dir {
+            path: dir.to_path_buf(),
+            message: format!(
+                "`{}` was never downloaded: the data is incomplete; run `repro db update` until it succeeds (or with `--no-malicious`)",
+                crate::redact::plain_text(f)
             ),
         });
     }

@@ -498,10 +498,36 @@ fn a_source_never_downloaded_is_not_fresh_data() {
         &["--max-db-age", "36h", "--report", report.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("holds no PyPI advisories"), "{}", text(&out));
+    assert!(
+        text(&out).contains("holds no PyPI advisories"),
+        "{}",
+        text(&out)
+    );
     assert!(!report.exists(), "no report from missing data");
     // Without --max-db-age too: no scan on data that holds nothing for an ecosystem.
     let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_private("missing data", &out);
+}
+
+/// The same for the malicious-packages zip, when the update was asked for it: a first download
+/// that failed leaves no `MAL-` record, so the data is incomplete, not fresh. Asked for no
+/// malicious data (`--no-malicious`), the directory is complete without it.
+#[test]
+fn a_malicious_zip_never_downloaded_is_incomplete_data() {
+    let (server, _, _, _) = data_server();
+    server.route("/mal.zip", Reply::Status(500));
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report = t.path().join("r.txt");
+    let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("never downloaded"), "{}", text(&out));
+    assert!(!report.exists());
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
