@@ -212,7 +212,7 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
         let skipped = crate::sbom::cyclonedx::embed_vex(&mut doc, &statements);
         if skipped > 0 {
             printer.warning(&format!(
-                "{skipped} VEX statement(s) name no component of this SBOM: left out"
+                "{skipped} VEX statement(s) name no component of this SBOM, or say a malicious package is not affected: left out"
             ));
         }
     }

@@ -141,13 +141,23 @@ fn cdx_justification(j: &str) -> Option<&'static str> {
 
 /// Embed VEX statements in the document's `vulnerabilities`, each about the library components
 /// its purls name (a purl without a version names every version present). Statements that name
-/// no component of the document are left out; their number is returned. The serial number is
+/// no component of the document, and `not_affected` statements about a malicious-package
+/// report (`MAL-…`), are left out; their number is returned. The serial number is
 /// derived again, over the statements too.
 pub fn embed_vex(doc: &mut Document, statements: &[crate::vex::Statement]) -> usize {
     use crate::vex::Status;
     let mut skipped = 0;
     let mut out = Vec::new();
     for s in statements {
+        // A malicious package is never "not affected" (see `crate::audit::apply_vex`): such a
+        // statement is not handed on to the SBOM's readers, who may not know that rule.
+        let malicious = std::iter::once(&s.vulnerability)
+            .chain(&s.aliases)
+            .any(|id| id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("MAL-")));
+        if s.status == Status::NotAffected && malicious {
+            skipped += 1;
+            continue;
+        }
         let mut refs: Vec<String> = doc
             .components
             .iter()

@@ -208,3 +208,46 @@ fn a_bom_ref_given_twice_is_refused() {
     assert!(err.contains("bom-ref"), "{err}");
     assert!(!err.contains("demo") && !err.contains("\"x\""), "{err}");
 }
+
+/// `repro sbom --vex` hands statements to whoever reads the SBOM, who may not know repro's
+/// rule: a `not_affected` statement about a malicious-package report is left out of the SBOM
+/// (with the count of those left out), never published as "not affected".
+#[test]
+fn sbom_vex_never_publishes_a_malicious_package_as_not_affected() {
+    let t = tempfile::tempdir().unwrap();
+    let vex = t.path().join("vex.json");
+    std::fs::write(
+        &vex,
+        serde_json::to_vec(&openvex(vec![
+            not_affected("MAL-2026-1", "pkg:pypi/soupsieve@2.8.3"),
+            not_affected("CVE-2026-49476", "pkg:pypi/soupsieve@2.8.3"),
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let out = repro()
+        .args([
+            "sbom",
+            "corpora/opensecops-soar",
+            "--source-date-epoch",
+            "1700000000",
+            "--vex",
+        ])
+        .arg(&vex)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = bom["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["CVE-2026-49476"]);
+}
