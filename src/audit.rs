@@ -525,7 +525,11 @@ pub struct Triaged {
 
 /// Apply VEX statements to findings at `today`: a finding named by a `not_affected` statement
 /// in force moves to `suppressed`; one named only by expired statements stays, flagged.
-/// Statements of other statuses change nothing.
+///
+/// Fail-closed rules: a malicious-package finding is never suppressed (the package is removed,
+/// not argued away), and neither is a finding that a statement of another status
+/// (`affected`, `fixed`, `under_investigation`) in force also names: the statements disagree,
+/// and the disagreement is settled by removing the superseded one, not by picking the lenient.
 pub fn apply_vex(
     findings: Vec<Finding>,
     statements: &[crate::vex::Statement],
@@ -534,6 +538,10 @@ pub fn apply_vex(
     let not_affected: Vec<&crate::vex::Statement> = statements
         .iter()
         .filter(|s| s.status == crate::vex::Status::NotAffected)
+        .collect();
+    let others: Vec<&crate::vex::Statement> = statements
+        .iter()
+        .filter(|s| s.status != crate::vex::Status::NotAffected && !s.expired(today))
         .collect();
     let mut used = vec![false; not_affected.len()];
     let mut t = Triaged::default();
@@ -547,6 +555,13 @@ pub fn apply_vex(
             .collect();
         for &i in &covering {
             used[i] = true;
+        }
+        let disputed = others
+            .iter()
+            .any(|s| s.covers(f.ecosystem, &name, &f.version, &f.id, &f.aliases));
+        if f.kind == FindingKind::Malicious || disputed {
+            t.findings.push(f);
+            continue;
         }
         // A statement in force wins over an expired one.
         let chosen = covering

@@ -276,7 +276,9 @@ impl Http {
                     },
                 })?;
             if resp.status().as_u16() == 304 {
-                if held.is_none() {
+                // Only a request that sent a validator can be answered 304: one without (no
+                // copy held, or held for another URL) has nothing the server could confirm.
+                if held.is_none_or(|h| h.etag.is_none() && h.last_modified.is_none()) {
                     return Err(FetchError::Protocol {
                         url: current.clone(),
                         detail: "HTTP 304 to an unconditional request".to_string(),

@@ -4,7 +4,9 @@
 //! A `not_affected` statement with a justification suppresses the audit findings it names (the
 //! advisory by id or alias, the package by purl, with or without a version) until its optional
 //! expiry date; `repro sbom --vex` embeds the statements in the SBOM. Statements of other
-//! statuses (`affected`, `fixed`, `under_investigation`) are read and kept, but suppress nothing.
+//! statuses (`affected`, `fixed`, `under_investigation`) are read and kept, suppress nothing, and
+//! overrule a `not_affected` statement naming the same finding; a malicious-package finding is
+//! never suppressed (see [`crate::audit::apply_vex`]).
 //!
 //! Expiry is an extension of both formats, as neither has one: an OpenVEX statement's
 //! `"repro:expires": "YYYY-MM-DD"`, a CycloneDX vulnerability's property `repro:expires`. A

@@ -317,23 +317,11 @@ fn subjects(args: &AuditArgs) -> Result<Vec<Subject>, Errors> {
             }
         };
         for (file, doc) in &docs {
+            // Nested components too, each by its purl (and by its name, if that differs).
             for c in &doc.components {
-                let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
-                    continue;
-                };
-                let eco = if purl.starts_with("pkg:pypi/") {
-                    Ecosystem::Pypi
-                } else if purl.starts_with("pkg:cargo/") {
-                    Ecosystem::Cargo
-                } else {
-                    continue;
-                };
-                items.push((
-                    eco,
-                    PackageName::new(eco, &c.name),
-                    version.clone(),
-                    file.display().to_string(),
-                ));
+                for (eco, name, version) in c.packages() {
+                    items.push((eco, name, version, file.display().to_string()));
+                }
             }
         }
     } else if let Some(path) = &args.manifest {

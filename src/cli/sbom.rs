@@ -212,7 +212,7 @@ fn write_sbom(bom: &Bom, args: &SbomArgs, printer: &Printer) -> anyhow::Result<E
         let skipped = crate::sbom::cyclonedx::embed_vex(&mut doc, &statements);
         if skipped > 0 {
             printer.warning(&format!(
-                "{skipped} VEX statement(s) name no component of this SBOM: left out"
+                "{skipped} VEX statement(s) name no component of this SBOM, or say a malicious package is not affected: left out"
             ));
         }
     }
@@ -283,9 +283,13 @@ struct Match {
     used_by: Vec<String>,
 }
 
-fn matches(purl: &str, version: &str, spec: Option<&str>) -> anyhow::Result<bool> {
+fn matches(
+    ecosystem: crate::model::Ecosystem,
+    version: &str,
+    spec: Option<&str>,
+) -> anyhow::Result<bool> {
     let Some(spec) = spec else { return Ok(true) };
-    if purl.starts_with("pkg:cargo/") {
+    if ecosystem == crate::model::Ecosystem::Cargo {
         let req = semver::VersionReq::parse(spec)
             .with_context(|| format!("invalid semver requirement `{spec}`"))?;
         Ok(semver::Version::parse(version).is_ok_and(|v| req.matches(&v)))
@@ -307,26 +311,26 @@ fn query(
     let wanted_pypi = crate::model::PackageName::new(crate::model::Ecosystem::Pypi, name);
     let mut found = Vec::new();
     for (path, doc) in docs {
-        // Every component with a PyPI or crates purl, whatever its type and nesting: an
-        // application or framework that is a package is still a package.
+        // Every component, nested ones and any `type`, by its purl (and its name).
         for c in &doc.components {
-            let (Some(purl), Some(version)) = (&c.purl, &c.version) else {
-                continue;
-            };
-            let same_name = if purl.starts_with("pkg:pypi/") {
-                crate::model::PackageName::new(crate::model::Ecosystem::Pypi, &c.name)
-                    == wanted_pypi
-            } else if purl.starts_with("pkg:cargo/") {
-                c.name == name
-            } else {
-                false
-            };
-            if same_name && matches(purl, version, spec)? {
+            let Some(purl) = &c.purl else { continue };
+            let mut hit = None;
+            for (eco, pkg, version) in c.packages() {
+                let same_name = match eco {
+                    crate::model::Ecosystem::Pypi => pkg == wanted_pypi,
+                    crate::model::Ecosystem::Cargo => pkg.as_str() == name,
+                };
+                if same_name && matches(eco, &version, spec)? {
+                    hit = Some(version);
+                    break;
+                }
+            }
+            if let Some(version) = hit {
                 found.push(Match {
                     sbom: path.clone(),
                     release: doc.release.clone(),
                     name: c.name.clone(),
-                    version: version.clone(),
+                    version,
                     purl: purl.clone(),
                     used_by: c.used_by.clone(),
                 });

@@ -39,7 +39,7 @@ mark.hostpath{background:#ffcc80;border-bottom:2px solid #e65100}
 ";
 
 /// Text as HTML: `&`, `<`, `>`, `"` and `'` escaped, control characters (bar newline and tab)
-/// shown as U+FFFD so that no byte of a compared file changes how the page is read.
+/// and bidirectional controls shown as U+FFFD so that no byte of a compared file changes how the page is read.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
@@ -50,7 +50,13 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.push('\u{fffd}'),
+            // Bidirectional controls reorder what is shown (a name that reads as another):
+            // shown as U+FFFD like control characters.
+            c if c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}') =>
+            {
+                out.push('\u{fffd}')
+            }
             c => out.push(c),
         }
     }

@@ -42,6 +42,9 @@ pub const DEFAULT_OSV_BASE: &str = "https://osv-vulnerabilities.storage.googleap
 /// The OSSF malicious-packages repository as one zip.
 pub const DEFAULT_MALICIOUS_URL: &str =
     "https://github.com/ossf/malicious-packages/archive/refs/heads/main.zip";
+/// Most bytes a downloaded zip may expand to (its members read for their CRCs): osv.dev's
+/// exports expand to a few hundred MB; a zip bomb stops here instead of burning hours of CPU.
+pub const MAX_EXPANDED_BYTES: u64 = 16 << 30;
 /// The ecosystems repro audits, as osv.dev names them.
 pub const ECOSYSTEMS: &[&str] = &["PyPI", "crates.io"];
 /// Largest download accepted (osv.dev's PyPI export is about 100 MB; the malicious-packages
@@ -71,6 +74,9 @@ pub struct Source {
     pub file: String,
     /// Where it comes from.
     pub url: String,
+    /// The OSV ecosystems (as osv.dev names them) of which the zip must hold at least one
+    /// record: a zip of another ecosystem's records would be an empty database that looks fresh.
+    pub ecosystems: &'static [&'static str],
 }
 
 /// The sources of an update: osv.dev's export of each ecosystem under `osv_base`, and the
@@ -82,12 +88,14 @@ pub fn sources(osv_base: &str, malicious_url: Option<&str>) -> Vec<Source> {
         .map(|e| Source {
             file: format!("osv-{e}.zip"),
             url: format!("{base}/{e}/all.zip"),
+            ecosystems: std::slice::from_ref(e),
         })
         .collect();
     if let Some(u) = malicious_url {
         out.push(Source {
             file: "malicious-packages.zip".into(),
             url: u.to_string(),
+            ecosystems: ECOSYSTEMS,
         });
     }
     out
@@ -120,6 +128,10 @@ pub struct State {
     pub schema: String,
     /// By file name.
     pub sources: BTreeMap<String, SourceState>,
+    /// The files of the sources the last update was asked for (the malicious-packages zip
+    /// unless `--no-malicious`): each must have been downloaded for the data to have an age.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wanted: Vec<String>,
 }
 
 /// What happened to one source.
@@ -231,6 +243,7 @@ impl Db {
     ) -> Result<UpdateReport, UpdateError> {
         let mut state = self.state()?;
         state.schema = LAYOUT_SCHEMA.into();
+        state.wanted = sources.iter().map(|s| s.file.clone()).collect();
         let stamp = crate::date::rfc3339(now);
         let mut reports = Vec::new();
         let mut changed = false;
@@ -247,14 +260,15 @@ impl Db {
             let got = http.retrying(
                 || {
                     http.get_conditional(&s.url, &held, |reader, len| {
-                        download(&self.dir, &s.url, reader, len)
+                        download(&self.dir, s, reader, len)
                     })
                 },
                 on_retry,
             );
             let outcome = match got {
                 Ok(Conditional::NotModified) => {
-                    if let Some(st) = state.sources.get_mut(&s.file) {
+                    // Validators were sent, so they were those of this URL's copy.
+                    if let Some(st) = state.sources.get_mut(&s.file).filter(|st| st.url == s.url) {
                         st.checked = stamp.clone();
                     }
                     Outcome::NotModified
@@ -344,6 +358,7 @@ fn load_state(dir: &Path) -> Result<State, UpdateError> {
         return Ok(State {
             schema: LAYOUT_SCHEMA.into(),
             sources: BTreeMap::new(),
+            wanted: Vec::new(),
         });
     }
     let bytes = crate::fsio::read_capped(&path, 1 << 20).map_err(|e| UpdateError::Dir {
@@ -378,8 +393,36 @@ fn oldest_check(state: &State, sources: &[Source]) -> Option<String> {
 
 /// How old the data in a managed directory is: the oldest last check of its sources (RFC 3339)
 /// and its age in seconds at `now`. `None` when no source was ever downloaded.
+///
+/// An ecosystem's export that was never downloaded (its first download failed) is an error:
+/// the data holds none of its advisories, and the other sources' recent checks must not make
+/// an audit of it a clean scan on fresh-looking data.
 pub fn freshness(dir: &Path, now: i64) -> Result<Option<(String, i64)>, UpdateError> {
     let state = load_state(dir)?;
+    if let Some(e) = ECOSYSTEMS
+        .iter()
+        .find(|e| !state.sources.contains_key(&format!("osv-{e}.zip")))
+    {
+        return Err(UpdateError::Dir {
+            path: dir.to_path_buf(),
+            message: format!(
+                "holds no {e} advisories: its export was never downloaded; run `repro db update` until it succeeds"
+            ),
+        });
+    }
+    if let Some(f) = state
+        .wanted
+        .iter()
+        .find(|f| !state.sources.contains_key(f.as_str()))
+    {
+        return Err(UpdateError::Dir {
+            path: dir.to_path_buf(),
+            message: format!(
+                "`{}` was never downloaded: the data is incomplete; run `repro db update` until it succeeds (or with `--no-malicious`)",
+                crate::redact::plain_text(f)
+            ),
+        });
+    }
     let Some(oldest) = state.sources.values().map(|s| s.checked.clone()).min() else {
         return Ok(None);
     };
@@ -407,10 +450,11 @@ struct Downloaded {
 /// file held.
 fn download(
     dir: &Path,
-    url: &str,
+    source: &Source,
     reader: &mut dyn Read,
     declared: Option<u64>,
 ) -> Result<Downloaded, FetchError> {
+    let url = source.url.as_str();
     let protocol = |detail: String| FetchError::Protocol {
         url: url.to_string(),
         detail,
@@ -460,7 +504,7 @@ fn download(
     tmp.as_file()
         .sync_all()
         .map_err(|e| protocol(format!("cannot sync the temp file: {e}")))?;
-    let records = verify_zip(tmp.path()).map_err(|e| {
+    let records = verify_zip(tmp.path(), source.ecosystems).map_err(|e| {
         protocol(format!(
             "not a complete zip of OSV records ({e}): refused, the data held is kept"
         ))
@@ -474,20 +518,72 @@ fn download(
 }
 
 /// Read every member of the zip at `path` to its end (the zip crate checks each CRC at the end
-/// of a member); the number of `*.json` members, at least one.
-fn verify_zip(path: &Path) -> Result<usize, String> {
+/// of a member); the number of `*.json` members, at least one, and at least one of them an OSV
+/// record of one of `ecosystems`.
+fn verify_zip(path: &Path, ecosystems: &[&str]) -> Result<usize, String> {
+    #[derive(Deserialize)]
+    struct Record {
+        #[serde(default)]
+        affected: Vec<Affected>,
+    }
+    #[derive(Deserialize)]
+    struct Affected {
+        package: Option<Package>,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        ecosystem: Option<String>,
+    }
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
     let mut json = 0;
+    let mut wanted = 0;
+    let mut left = MAX_EXPANDED_BYTES;
+    let mut buf = Vec::new();
+    let over = || format!("expands to more than {MAX_EXPANDED_BYTES} bytes (a zip bomb?)");
     for i in 0..zip.len() {
         let mut m = zip.by_index(i).map_err(|e| format!("member {i}: {e}"))?;
-        if m.is_file() && m.name().is_ok_and(|n| n.ends_with(".json")) {
+        let is_json = m.is_file() && m.name().is_ok_and(|n| n.ends_with(".json"));
+        // A record is read (at most MAX_RECORD_BYTES of it, as an audit would), the rest of
+        // every member only drained, for its CRC; all of it within the budget.
+        buf.clear();
+        if is_json {
             json += 1;
+            (&mut m)
+                .take(crate::osv::MAX_RECORD_BYTES.min(left))
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("member {i}: {e}"))?;
+            left -= buf.len() as u64;
         }
-        std::io::copy(&mut m, &mut std::io::sink()).map_err(|e| format!("member {i}: {e}"))?;
+        let drained = std::io::copy(&mut (&mut m).take(left + 1), &mut std::io::sink())
+            .map_err(|e| format!("member {i}: {e}"))?;
+        if drained > left {
+            return Err(over());
+        }
+        left -= drained;
+        if is_json
+            && drained == 0
+            && wanted == 0
+            && serde_json::from_slice::<Record>(&buf).is_ok_and(|r| {
+                r.affected.iter().any(|a| {
+                    a.package
+                        .as_ref()
+                        .and_then(|p| p.ecosystem.as_deref())
+                        .is_some_and(|e| ecosystems.contains(&e))
+                })
+            })
+        {
+            wanted += 1;
+        }
     }
     if json == 0 {
         return Err("no `*.json` member".into());
+    }
+    if wanted == 0 {
+        return Err(format!(
+            "no record of {}: another ecosystem's data",
+            ecosystems.join(" or ")
+        ));
     }
     Ok(json)
 }

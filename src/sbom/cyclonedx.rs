@@ -141,13 +141,23 @@ fn cdx_justification(j: &str) -> Option<&'static str> {
 
 /// Embed VEX statements in the document's `vulnerabilities`, each about the library components
 /// its purls name (a purl without a version names every version present). Statements that name
-/// no component of the document are left out; their number is returned. The serial number is
+/// no component of the document, and `not_affected` statements about a malicious-package
+/// report (`MAL-…`), are left out; their number is returned. The serial number is
 /// derived again, over the statements too.
 pub fn embed_vex(doc: &mut Document, statements: &[crate::vex::Statement]) -> usize {
     use crate::vex::Status;
     let mut skipped = 0;
     let mut out = Vec::new();
     for s in statements {
+        // A malicious package is never "not affected" (see `crate::audit::apply_vex`): such a
+        // statement is not handed on to the SBOM's readers, who may not know that rule.
+        let malicious = std::iter::once(&s.vulnerability)
+            .chain(&s.aliases)
+            .any(|id| id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("MAL-")));
+        if s.status == Status::NotAffected && malicious {
+            skipped += 1;
+            continue;
+        }
         let mut refs: Vec<String> = doc
             .components
             .iter()
@@ -257,6 +267,49 @@ pub struct Tools {
     pub components: Vec<Component>,
 }
 
+impl Document {
+    /// Every component, nested ones included (depth first, in document order): what another
+    /// tool nests under a component is shipped as much as what it lists at the top.
+    pub fn all_components(&self) -> Vec<&Component> {
+        fn walk<'a>(cs: &'a [Component], out: &mut Vec<&'a Component>) {
+            for c in cs {
+                out.push(c);
+                walk(&c.components, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.components, &mut out);
+        out
+    }
+}
+
+impl Component {
+    /// The PyPI or crates.io packages this component may be, for matching: the one its purl
+    /// names (purl type case-insensitive; the purl's version, else the component's), and, when
+    /// the component's own `name` and `version` say something else, that one too. A component
+    /// whose purl is not `pkg:pypi` or `pkg:cargo` is none.
+    pub fn packages(&self) -> Vec<(crate::model::Ecosystem, crate::model::PackageName, String)> {
+        let Some(p) = self.purl.as_deref().and_then(crate::vex::parse_purl) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(v) = p.version.clone().or_else(|| self.version.clone()) {
+            out.push((p.ecosystem, p.name.clone(), v));
+        }
+        if let Some(v) = &self.version {
+            let named = (
+                p.ecosystem,
+                crate::model::PackageName::new(p.ecosystem, &self.name),
+                v.clone(),
+            );
+            if !out.contains(&named) {
+                out.push(named);
+            }
+        }
+        out
+    }
+}
+
 /// A component.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Component {
@@ -293,6 +346,10 @@ pub struct Component {
     /// Name/value properties (`repro:used-by`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
+    /// Components nested in this one (repro writes none; other tools do, for what a package
+    /// vendors or bundles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
 }
 
 impl Component {
@@ -309,6 +366,7 @@ impl Component {
             purl: None,
             external_references: Vec::new(),
             properties: Vec::new(),
+            components: Vec::new(),
         }
     }
 }
@@ -466,6 +524,7 @@ pub fn render(bom: &Bom, spec: SpecVersion) -> Document {
                     value: p.description.clone(),
                 }))
                 .collect(),
+            components: Vec::new(),
         });
     }
     let dependencies: Vec<Dependency> = bom

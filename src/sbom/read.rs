@@ -71,6 +71,34 @@ pub struct SbomComponent {
     pub used_by: Vec<String>,
 }
 
+impl SbomComponent {
+    /// The PyPI or crates.io packages this component may be, for matching: the one its purl
+    /// names (purl type case-insensitive; the purl's version, else the component's), and, when
+    /// the component's own `name` and `version` say something else, that one too (the
+    /// fail-closed union: a component named `harmless` whose purl is `pkg:pypi/soupsieve@2.8.3`
+    /// is audited as both). A component whose purl is not `pkg:pypi` or `pkg:cargo` is none.
+    pub fn packages(&self) -> Vec<(crate::model::Ecosystem, crate::model::PackageName, String)> {
+        let Some(p) = self.purl.as_deref().and_then(crate::vex::parse_purl) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(v) = p.version.clone().or_else(|| self.version.clone()) {
+            out.push((p.ecosystem, p.name.clone(), v));
+        }
+        if let Some(v) = &self.version {
+            let named = (
+                p.ecosystem,
+                crate::model::PackageName::new(p.ecosystem, &self.name),
+                v.clone(),
+            );
+            if !out.contains(&named) {
+                out.push(named);
+            }
+        }
+        out
+    }
+}
+
 /// One SBOM read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sbom {

@@ -11,6 +11,9 @@ use crate::vex::{Statement, Status, VexError, json_error, parse_purl, statement}
 
 #[derive(Deserialize)]
 struct Bom {
+    #[serde(rename = "serialNumber")]
+    serial_number: Option<String>,
+    version: Option<serde_json::Value>,
     #[serde(default)]
     metadata: Option<Metadata>,
     #[serde(default)]
@@ -61,6 +64,16 @@ struct Analysis {
 struct Affects {
     #[serde(rename = "ref")]
     reference: String,
+    #[serde(default)]
+    versions: Vec<AffectedVersion>,
+}
+
+/// `affects[].versions[]`: a version (or a `vers` range) and whether it is `affected` (the
+/// default), `unaffected` or `unknown`.
+#[derive(Deserialize)]
+struct AffectedVersion {
+    version: Option<String>,
+    status: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,13 +82,25 @@ struct Property {
     value: Option<String>,
 }
 
-fn index<'a>(c: &'a Component, refs: &mut HashMap<&'a str, &'a str>) {
-    if let (Some(r), Some(p)) = (&c.bom_ref, &c.purl) {
-        refs.insert(r, p);
+/// Index the components' purls by `bom-ref`; a `bom-ref` given twice makes every reference to
+/// it ambiguous, so it is an error (`false`).
+fn index<'a>(c: &'a Component, refs: &mut HashMap<&'a str, Option<&'a str>>) -> bool {
+    if let Some(r) = &c.bom_ref
+        && refs.insert(r, c.purl.as_deref()).is_some()
+    {
+        return false;
     }
-    for sub in &c.components {
-        index(sub, refs);
-    }
+    c.components.iter().all(|sub| index(sub, refs))
+}
+
+/// The `bom-ref` a BOM-Link (`urn:cdx:SERIAL/VERSION#bom-ref`) names in this document: only
+/// when its serial number and version are this BOM's. A link into another BOM names nothing.
+fn local_ref<'a>(link: &'a str, serial: Option<&str>, version: Option<&str>) -> Option<&'a str> {
+    let rest = link.strip_prefix("urn:cdx:")?;
+    let (doc, frag) = rest.split_once('#')?;
+    let (uuid, v) = doc.split_once('/')?;
+    let ours = serial?.strip_prefix("urn:uuid:")?;
+    (uuid.eq_ignore_ascii_case(ours) && version.is_none_or(|mine| mine == v)).then_some(frag)
 }
 
 /// Parse a CycloneDX BOM's `vulnerabilities`.
@@ -90,8 +115,18 @@ pub fn parse(bytes: &[u8], label: &str) -> Result<Vec<Statement>, VexError> {
         .iter()
         .chain(bom.metadata.as_ref().and_then(|m| m.component.as_ref()))
     {
-        index(c, &mut refs);
+        if !index(c, &mut refs) {
+            return Err(VexError::Invalid {
+                path: label.to_string(),
+                message: "two components have the same `bom-ref`: a reference to it is ambiguous"
+                    .into(),
+            });
+        }
     }
+    let bom_version = bom.version.as_ref().map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
     let mut out = Vec::with_capacity(bom.vulnerabilities.len());
     for (i, v) in bom.vulnerabilities.into_iter().enumerate() {
         let n = i + 1;
@@ -124,13 +159,37 @@ pub fn parse(bytes: &[u8], label: &str) -> Result<Vec<Statement>, VexError> {
         };
         let mut products = Vec::new();
         for a in &v.affects {
-            // A purl, a bom-ref of this document, or a BOM-Link (`urn:cdx:…#bom-ref`).
+            // A purl, a bom-ref of this document, or a BOM-Link (`urn:cdx:…#bom-ref`) to one.
             let r = a.reference.as_str();
-            let local = r.rsplit_once('#').map_or(r, |(_, frag)| frag);
-            let purl = parse_purl(r)
-                .or_else(|| refs.get(r).and_then(|p| parse_purl(p)))
-                .or_else(|| refs.get(local).and_then(|p| parse_purl(p)));
-            products.extend(purl);
+            let lookup = |r: &str| refs.get(r).copied().flatten().and_then(parse_purl);
+            let purl = parse_purl(r).or_else(|| lookup(r)).or_else(|| {
+                local_ref(r, bom.serial_number.as_deref(), bom_version.as_deref()).and_then(lookup)
+            });
+            let Some(purl) = purl else { continue };
+            if a.versions.is_empty() {
+                products.push(purl);
+                continue;
+            }
+            // With `versions`, the statement is about the versions listed `unaffected` (a
+            // version's status defaults to `affected`); a `range` is not read, so names none.
+            for listed in &a.versions {
+                let Some(ver) = listed.version.as_deref().map(str::trim) else {
+                    continue;
+                };
+                if listed.status.as_deref() != Some("unaffected") || ver.is_empty() {
+                    continue;
+                }
+                match &purl.version {
+                    Some(pv) if pv == ver => products.push(purl.clone()),
+                    Some(_) => {}
+                    None => {
+                        let mut p = purl.clone();
+                        p.purl = format!("{}@{}", p.purl, crate::redact::plain_text(ver));
+                        p.version = Some(ver.to_string());
+                        products.push(p);
+                    }
+                }
+            }
         }
         products.sort();
         products.dedup();
@@ -162,6 +221,7 @@ mod tests {
     fn reads_analysis_and_resolves_bom_refs() {
         let doc = br#"{
           "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+          "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
           "components": [{"type": "library", "bom-ref": "soup", "name": "soupsieve",
                           "version": "2.8.3", "purl": "pkg:pypi/soupsieve@2.8.3"}],
           "vulnerabilities": [

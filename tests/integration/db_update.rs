@@ -410,3 +410,124 @@ fn db_update_errors_are_exit_2() {
     );
     assert!(!dir.join("osv.idx").exists());
 }
+
+/// A 304 answers a conditional request only. A server (another `--osv-url`, or one that lies)
+/// that answers 304 to a request carrying no validator has confirmed nothing: the run fails and
+/// the old data keeps its old check time, so `--max-db-age` still sees it as stale.
+#[test]
+fn a_304_without_validators_confirms_nothing() {
+    let (server, _, _, _) = data_server();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let path = dir.join("repro-db.json");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let then = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3 * 24 + 1);
+    for s in state["sources"].as_object_mut().unwrap().values_mut() {
+        s["checked"] = Value::String(then.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    // Another server, which answers 304 to everything: the held validators are for the first
+    // server's URLs, so none is sent.
+    let liar = Server::start();
+    for p in ["/osv/PyPI/all.zip", "/osv/crates.io/all.zip"] {
+        liar.route(
+            p,
+            Reply::Raw(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        );
+    }
+    let out = update(&liar, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("304"), "{}", text(&out));
+    let report = t.path().join("r.txt");
+    let out = soar_audit(
+        &dir,
+        &["--max-db-age", "36h", "--report", report.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("advisory data is 3 days old"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// A zip of valid OSV records for another ecosystem (a misrouted URL, a hostile mirror) at
+/// the PyPI export's URL would leave a "fresh" database with no PyPI advisory: a clean audit.
+/// It is refused like a corrupt zip, and the data held is kept.
+#[test]
+fn a_zip_of_another_ecosystem_is_refused() {
+    let (server, pypi, crates, _) = data_server();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let held = sha(&dir.join("osv-PyPI.zip"));
+    assert_eq!(held, crate::support::sha256_hex(&pypi));
+    server.route(
+        "/osv/PyPI/all.zip",
+        Reply::Tagged(crates.clone(), "\"p2\"".into()),
+    );
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("PyPI"), "{}", text(&out));
+    assert_eq!(
+        sha(&dir.join("osv-PyPI.zip")),
+        held,
+        "the data held is kept"
+    );
+    let out = soar_audit(&dir, &["--show", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+/// A source never downloaded (its first download failed) leaves no data for its ecosystem:
+/// the other sources' fresh check times must not make the database look fresh, or the audit
+/// of a PyPI project is a clean scan of no PyPI advisory.
+#[test]
+fn a_source_never_downloaded_is_not_fresh_data() {
+    let (server, _, _, _) = data_server();
+    server.route("/osv/PyPI/all.zip", Reply::Status(500));
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report = t.path().join("r.txt");
+    let out = soar_audit(
+        &dir,
+        &["--max-db-age", "36h", "--report", report.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("holds no PyPI advisories"),
+        "{}",
+        text(&out)
+    );
+    assert!(!report.exists(), "no report from missing data");
+    // Without --max-db-age too: no scan on data that holds nothing for an ecosystem.
+    let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_private("missing data", &out);
+}
+
+/// The same for the malicious-packages zip, when the update was asked for it: a first download
+/// that failed leaves no `MAL-` record, so the data is incomplete, not fresh. Asked for no
+/// malicious data (`--no-malicious`), the directory is complete without it.
+#[test]
+fn a_malicious_zip_never_downloaded_is_incomplete_data() {
+    let (server, _, _, _) = data_server();
+    server.route("/mal.zip", Reply::Status(500));
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("osvdb");
+    let out = update(&server, &dir, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report = t.path().join("r.txt");
+    let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("never downloaded"), "{}", text(&out));
+    assert!(!report.exists());
+    let out = update(&server, &dir, &["--no-malicious"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = soar_audit(&dir, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}

@@ -461,6 +461,47 @@ fn html_page_is_self_contained_and_escapes_what_the_files_hold() {
     assert!(html.contains("mark class=\"hostpath\""), "{html}");
 }
 
+/// Bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE, U+2066..2069 isolates) in a member
+/// name or a line of a file reorder what the page shows (`evil\u{202E}yp.txt` reads as
+/// `eviltxt.py`): the page shows them as U+FFFD, as it does control characters, and as the
+/// text report drops them.
+#[test]
+fn html_page_shows_no_bidi_control() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
+    for (p, body, year) in [
+        (&a, "ok = 1 # \u{2067}evil\u{2069}\n", 2024),
+        (&b, "ok = 2 # \u{2067}evil\u{2069}\n", 2026),
+    ] {
+        write_zip(
+            p,
+            &[Member {
+                name: "pkg/evil\u{202E}yp.txt".into(),
+                data: body.as_bytes().to_vec(),
+                year,
+                uid: None,
+            }],
+        );
+    }
+    let page = dir.path().join("report.html");
+    let (code, _, err) = run(&[
+        "diff".as_ref(),
+        "--html".as_ref(),
+        page.as_os_str(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    for c in [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}',
+    ] {
+        assert!(!html.contains(c), "U+{:04X} in the page", c as u32);
+    }
+    assert!(html.contains("evil\u{fffd}yp.txt"), "{html}");
+}
+
 /// Issue 19: the page in a real browser. Opt-in (`REPRO_BROWSER_TESTS=1`, with `chromium` on
 /// the PATH, Debian's `chromium`): headless Chromium loads the page, takes a screenshot, and its
 /// DOM holds the expected members and no element the compared files tried to inject.

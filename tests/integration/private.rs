@@ -593,7 +593,7 @@ fn audit_error_paths_name_no_package_advisory_or_record() {
         std::fs::write(
             managed.join("repro-db.json"),
             format!(
-                r#"{{"schema": "repro.db/v1", "sources": {{"osv-PyPI.zip": {{"url": "http://127.0.0.1:9/secretpkg", "sha256": "", "size": 0, "records": 1, "retrieved": "{checked}", "checked": "{checked}"}}}}}}"#
+                r#"{{"schema": "repro.db/v1", "sources": {{"osv-PyPI.zip": {{"url": "http://127.0.0.1:9/secretpkg", "sha256": "", "size": 0, "records": 1, "retrieved": "{checked}", "checked": "{checked}"}}, "osv-crates.io.zip": {{"url": "http://127.0.0.1:9/c", "sha256": "", "size": 0, "records": 1, "retrieved": "{checked}", "checked": "{checked}"}}}}}}"#
             ),
         )
         .unwrap();

@@ -865,3 +865,138 @@ fn sboms_made_by_cyclonedx_py_now_are_read() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("in 3 SBOMs"), "{out}");
 }
+
+/// A CycloneDX SBOM from another tool: a package nested under another component, a purl whose
+/// name and version disagree with the component's `name` and `version`, a `framework` with an
+/// upper-case purl type. `repro audit --sbom` and `repro sbom query` see every one of them by
+/// its purl, never skip it into a clean result.
+#[test]
+fn audit_and_query_see_nested_and_purl_named_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = [
+        (
+            "nested.json",
+            serde_json::json!([{"type": "library", "name": "wrapper", "version": "1.0",
+                "purl": "pkg:pypi/wrapper@1.0",
+                "components": [{"type": "library", "name": "soupsieve", "version": "2.8.3",
+                                "purl": "pkg:pypi/soupsieve@2.8.3"}]}]),
+        ),
+        (
+            "renamed.json",
+            serde_json::json!([{"type": "library", "name": "harmless", "version": "9.9",
+                "purl": "pkg:pypi/soupsieve@2.8.3"}]),
+        ),
+        (
+            "framework.json",
+            serde_json::json!([{"type": "framework", "name": "soupsieve",
+                "purl": "pkg:PyPI/soupsieve@2.8.3"}]),
+        ),
+    ];
+    for (file, components) in docs {
+        let path = dir.path().join(file);
+        std::fs::write(
+            &path,
+            serde_json::to_vec(&serde_json::json!({
+                "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                "components": components}))
+            .unwrap(),
+        )
+        .unwrap();
+        let out = repro()
+            .args([
+                "audit",
+                "--db",
+                "corpora/osv",
+                "--now",
+                "2026-12-03",
+                "--show",
+                "--json",
+                "--sbom",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["summary"]["findings"], 2, "{file}: {r}");
+        let out = repro()
+            .args(["sbom", "query"])
+            .arg(&path)
+            .args(["soupsieve", "==2.8.3"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// A directory of SBOMs: a `.json` file that is not JSON, or a CycloneDX document that does not
+/// parse, is an error naming it (exit 2), never skipped into "not affected"; a directory with no
+/// SBOM at all is an error too. Other JSON documents beside the SBOMs are skipped.
+#[test]
+fn unreadable_sboms_in_a_directory_are_errors_not_skipped() {
+    let good = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "soupsieve", "version": "2.8.3",
+                        "purl": "pkg:pypi/soupsieve@2.8.3"}]});
+    let run = |dir: &Path| {
+        let q = repro()
+            .args(["sbom", "query"])
+            .arg(dir)
+            .args(["soupsieve"])
+            .output()
+            .unwrap();
+        let a = repro()
+            .args([
+                "audit",
+                "--db",
+                "corpora/osv",
+                "--now",
+                "2026-12-03",
+                "--show",
+                "--sbom",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        (q, a)
+    };
+    for (broken, bytes) in [
+        (
+            "broken.json",
+            b"{\"bomFormat\": \"CycloneDX\", garbage".to_vec(),
+        ),
+        (
+            "typed.json",
+            br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": "x"}"#
+                .to_vec(),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), good.to_string()).unwrap();
+        std::fs::write(dir.path().join("other.json"), br#"{"not": "an sbom"}"#).unwrap();
+        std::fs::write(dir.path().join(broken), bytes).unwrap();
+        let (q, a) = run(dir.path());
+        for (what, out) in [("query", q), ("audit", a)] {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{what} {broken}: {err}");
+            assert!(err.contains(broken), "{what} {broken}: {err}");
+        }
+    }
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("other.json"), br#"{"not": "an sbom"}"#).unwrap();
+    let (q, a) = run(empty.path());
+    for (what, out) in [("query", q), ("audit", a)] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what} empty: {err}");
+        assert!(err.contains("no CycloneDX"), "{what} empty: {err}");
+    }
+}
