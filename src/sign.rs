@@ -10,6 +10,7 @@
 pub mod dsse;
 pub mod files;
 pub mod keyless;
+pub mod verify;
 
 use std::io::Read;
 use std::path::Path;

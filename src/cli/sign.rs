@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 
 use crate::cli::{ExitStatus, Printer};
 use crate::cli::{passphrase, warn_exposed_key};
+use crate::sign;
 use crate::sign::files::{sign_attestation, sign_file, write_file};
-use crate::sign::{self, BundleContent, SignError};
 
 /// `repro key …`.
 #[derive(Debug, Subcommand)]
@@ -165,20 +165,27 @@ pub fn run_sign(args: SignArgs, printer: &Printer) -> anyhow::Result<ExitStatus>
 
 /// Run `repro verify`.
 pub fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    match verify(&args) {
+    let request = sign::verify::VerifyRequest {
+        file: args.file.clone(),
+        bundle: args.bundle,
+        signature: args.signature,
+        key: args.key,
+        certificate_identity: args.certificate_identity,
+        certificate_oidc_issuer: args.certificate_oidc_issuer,
+        trusted_root: args.trusted_root,
+        staging: args.staging,
+        predicate: args.predicate,
+    };
+    match sign::verify::verify(&request) {
         Ok(detail) => {
             if printer.json {
                 printer.json(&serde_json::json!({"schema": "repro.verify/v1", "verified": true, "file": args.file, "detail": detail}))?;
             } else {
-                printer.out(&format!(
-                    "verified: {} ({})\n",
-                    args.file,
-                    detail["summary"].as_str().unwrap_or("")
-                ))?;
+                printer.out(&format!("verified: {} ({})\n", args.file, detail.summary()))?;
             }
             Ok(ExitStatus::Success)
         }
-        Err(Failure::Invalid(reason)) => {
+        Err(sign::verify::Failure::Invalid(reason)) => {
             if printer.json {
                 printer.json(&serde_json::json!({"schema": "repro.verify/v1", "verified": false, "file": args.file, "reason": reason}))?;
             } else {
@@ -186,121 +193,9 @@ pub fn run_verify(args: VerifyArgs, printer: &Printer) -> anyhow::Result<ExitSta
             }
             Ok(ExitStatus::Failure)
         }
-        Err(Failure::Error(e)) => {
+        Err(sign::verify::Failure::Error(e)) => {
             printer.error(&e, None);
             Ok(ExitStatus::Error)
         }
     }
-}
-
-/// Verification failed (exit 1) or could not run (exit 2).
-enum Failure {
-    Invalid(String),
-    Error(String),
-}
-
-impl From<SignError> for Failure {
-    fn from(e: SignError) -> Self {
-        match e {
-            SignError::Digest(_) | SignError::Signature(_) => Failure::Invalid(e.to_string()),
-            _ => Failure::Error(e.to_string()),
-        }
-    }
-}
-
-fn verify(args: &VerifyArgs) -> Result<serde_json::Value, Failure> {
-    let by_digest = args.file.strip_prefix("sha256:").map(str::to_string);
-    let file = Path::new(&args.file);
-    if let Some(sig_path) = &args.signature {
-        let key = sign::load_public(args.key.as_ref().expect("clap requires --key"))?;
-        let digest = sign::sha256_file(file)?;
-        sign::verify_digest(&key, &digest, &sign::read_signature(sig_path)?)?;
-        return Ok(
-            serde_json::json!({"summary": "raw signature, key", "sha256": hex::encode(digest)}),
-        );
-    }
-    let bundle_path = match &args.bundle {
-        Some(b) => b.clone(),
-        None => PathBuf::from(format!("{}.sigstore.json", args.file)),
-    };
-    let bundle = sign::read_bundle(&bundle_path)?;
-    if let (Some(id), Some(iss)) = (&args.certificate_identity, &args.certificate_oidc_issuer) {
-        if !bundle.keyless {
-            return Err(Failure::Invalid("certificate: the bundle is signed with a key, not a Fulcio certificate (use --key)".into()));
-        }
-        let root = sign::keyless::trusted_root(args.trusted_root.as_deref(), args.staging)
-            .map_err(Failure::Error)?;
-        let subject = match &by_digest {
-            Some(hex) => sign::keyless::Subject::Sha256(hex.clone()),
-            None => sign::keyless::Subject::File(file),
-        };
-        let v = sign::keyless::verify(subject, &bundle.json, id, iss, &root)
-            .map_err(Failure::Invalid)?;
-        if let BundleContent::Dsse(env) = &bundle.content
-            && let Some(kind) = args.predicate
-        {
-            let payload = env.payload_bytes()?;
-            crate::attest::check_predicate(&payload, kind, None).map_err(Failure::Invalid)?;
-        }
-        return Ok(
-            serde_json::json!({"summary": format!("keyless, {} via {}", v.identity.clone().unwrap_or_default(), v.issuer.clone().unwrap_or_default()), "keyless": v}),
-        );
-    }
-    let Some(key_path) = &args.key else {
-        return Err(Failure::Error(
-            "give --key PUB, or --certificate-identity and --certificate-oidc-issuer".into(),
-        ));
-    };
-    let key = sign::load_public(key_path)?;
-    if bundle.keyless {
-        return Err(Failure::Invalid("certificate: the bundle is keyless; verify it with --certificate-identity and --certificate-oidc-issuer".into()));
-    }
-    if by_digest.is_some() {
-        return Err(Failure::Error(
-            "a key-based bundle is verified against the file itself".into(),
-        ));
-    }
-    if bundle.tlog_entries > 0 {
-        // Signed with a key and logged (cosign sign-blob --key with a Rekor upload): the log
-        // evidence is checked against the trusted root, then the signature.
-        let root = sign::keyless::trusted_root(args.trusted_root.as_deref(), args.staging)
-            .map_err(Failure::Error)?;
-        let pem = crate::fsio::read_to_string_capped(key_path, sign::MAX_KEY_BYTES)
-            .map_err(|e| Failure::Error(format!("`{}`: {e}", key_path.display())))?;
-        let v = sign::keyless::verify_with_key(file, &bundle.json, &pem, &root)
-            .map_err(Failure::Invalid)?;
-        return Ok(
-            serde_json::json!({"summary": "key signature, transparency-log entry verified", "log": v}),
-        );
-    }
-    let digest = sign::sha256_file(file)?;
-    match &bundle.content {
-        BundleContent::Message {
-            digest: named,
-            signature,
-        } => {
-            sign::verify_message(&key, &digest, named.as_deref(), signature)?;
-        }
-        BundleContent::Dsse(env) => {
-            if env.payload_type != sign::dsse::IN_TOTO {
-                return Err(Failure::Invalid(format!(
-                    "payload type: {:?} is not {}",
-                    env.payload_type,
-                    sign::dsse::IN_TOTO
-                )));
-            }
-            let payload = env.verify(&key)?;
-            crate::attest::check_predicate(
-                &payload,
-                args.predicate.unwrap_or(crate::attest::PredicateKind::Any),
-                Some(&digest),
-            )
-            .map_err(Failure::Invalid)?;
-        }
-    }
-    Ok(serde_json::json!({
-        "summary": "key signature, no transparency-log entry (none claimed)",
-        "sha256": hex::encode(digest),
-        "mediaType": bundle.media_type,
-    }))
 }
