@@ -160,6 +160,26 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
     }
 }
 
+impl From<crate::fsio::WriteError> for StoreError {
+    fn from(e: crate::fsio::WriteError) -> Self {
+        StoreError::Io {
+            action: e.action,
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
+/// The bytes of the store file at `path` (a record, an alias, an answer, a provenance entry), at
+/// most `cap`: `Ok(None)` when there is none.
+fn read_entry(path: &Path, cap: u64) -> io::Result<Option<Vec<u8>>> {
+    match crate::fsio::read_capped(path, cap) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// What the store knows about an object besides its bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRecord {
@@ -299,15 +319,7 @@ impl Store {
             if self.resolve(d) == Some(id) {
                 continue;
             }
-            let dir = path.parent().expect("alias path has a parent");
-            fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
-            crate::fsio::write_atomic(&self.base.join("tmp"), &path, id.hex().as_bytes()).map_err(
-                |e| StoreError::Io {
-                    action: e.action,
-                    path: e.path,
-                    source: e.source,
-                },
-            )?;
+            self.write_entry(&path, id.hex().as_bytes())?;
         }
         Ok(())
     }
@@ -325,10 +337,10 @@ impl Store {
             object: hex.clone(),
             detail,
         };
-        let bytes = match crate::fsio::read_capped(&self.record_path(id), MAX_RECORD_BYTES) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(bad(format!("cannot be read: {e}"))),
+        let Some(bytes) = read_entry(&self.record_path(id), MAX_RECORD_BYTES)
+            .map_err(|e| bad(format!("cannot be read: {e}")))?
+        else {
+            return Ok(None);
         };
         let record: ObjectRecord = serde_json::from_slice(&bytes)
             .map_err(|e| bad(format!("is not a valid record: {e}")))?;
@@ -486,17 +498,17 @@ impl Store {
                     object: truncate(&record.sha256, 80),
                     detail: e.to_string(),
                 })?;
-        let path = self.record_path(&id);
-        let dir = path.parent().expect("record path has a parent");
-        fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
         let json = serde_json::to_vec_pretty(record).expect("records serialize");
-        crate::fsio::write_atomic(&self.base.join("tmp"), &path, &json).map_err(|e| {
-            StoreError::Io {
-                action: e.action,
-                path: e.path,
-                source: e.source,
-            }
-        })
+        self.write_entry(&self.record_path(&id), &json)
+    }
+
+    /// Write (replace) the store file at `path` atomically (through the store's `tmp/`, where
+    /// an interrupted write leaves nothing half-written), creating its directory.
+    fn write_entry(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        let dir = path.parent().expect("store files sit in a directory");
+        fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
+        crate::fsio::write_atomic(&self.base.join("tmp"), path, bytes)?;
+        Ok(())
     }
 
     /// Every object, sorted, and the files under `objects/` that are not an object (see

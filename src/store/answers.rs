@@ -17,7 +17,6 @@
 //! answer whose URL lost them cannot be downloaded from, and `fetch` asks the index again.
 //! Entries are written atomically (temp file, fsync, rename).
 
-use std::io;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -112,10 +111,10 @@ impl Store {
             path: path.clone(),
             detail,
         };
-        let bytes = match crate::fsio::read_capped(&path, MAX_ANSWER_BYTES) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(bad(format!("cannot be read: {e}"))),
+        let Some(bytes) = super::read_entry(&path, MAX_ANSWER_BYTES)
+            .map_err(|e| bad(format!("cannot be read: {e}")))?
+        else {
+            return Ok(None);
         };
         let answer: IndexAnswer = serde_json::from_slice(&bytes)
             .map_err(|e| bad(format!("is not a valid index answer: {e}")))?;
@@ -157,20 +156,8 @@ impl Store {
             return Ok(());
         }
         let path = self.answer_path(d);
-        let dir = path.parent().expect("answer path has a parent");
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            action: "cannot create",
-            path: dir.to_path_buf(),
-            source,
-        })?;
         let json = serde_json::to_vec_pretty(answer).expect("answers serialize");
-        crate::fsio::write_atomic(&self.base.join("tmp"), &path, &json).map_err(|e| {
-            StoreError::Io {
-                action: e.action,
-                path: e.path,
-                source: e.source,
-            }
-        })
+        self.write_entry(&path, &json)
     }
 }
 

@@ -12,7 +12,6 @@
 //! again (it names this artifact, its file name is plain, the object hashes to the digest it
 //! records), and the caller verifies the object again before believing it.
 
-use std::io;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -84,10 +83,10 @@ impl Store {
             path: path.clone(),
             detail,
         };
-        let bytes = match crate::fsio::read_capped(&path, MAX_ENTRY_BYTES) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(bad(format!("cannot be read: {e}"))),
+        let Some(bytes) = super::read_entry(&path, MAX_ENTRY_BYTES)
+            .map_err(|e| bad(format!("cannot be read: {e}")))?
+        else {
+            return Ok(None);
         };
         let entry: ProvenanceEntry = serde_json::from_slice(&bytes)
             .map_err(|e| bad(format!("is not a valid entry: {e}")))?;
@@ -124,20 +123,8 @@ impl Store {
             });
         }
         let path = self.provenance_path(&entry.artifact);
-        let dir = path.parent().expect("entry path has a parent");
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            action: "cannot create",
-            path: dir.to_path_buf(),
-            source,
-        })?;
         let json = serde_json::to_vec_pretty(entry).expect("entries serialize");
-        crate::fsio::write_atomic(&self.base.join("tmp"), &path, &json).map_err(|e| {
-            StoreError::Io {
-                action: e.action,
-                path: e.path,
-                source: e.source,
-            }
-        })
+        self.write_entry(&path, &json)
     }
 }
 
