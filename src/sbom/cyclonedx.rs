@@ -267,49 +267,6 @@ pub struct Tools {
     pub components: Vec<Component>,
 }
 
-impl Document {
-    /// Every component, nested ones included (depth first, in document order): what another
-    /// tool nests under a component is shipped as much as what it lists at the top.
-    pub fn all_components(&self) -> Vec<&Component> {
-        fn walk<'a>(cs: &'a [Component], out: &mut Vec<&'a Component>) {
-            for c in cs {
-                out.push(c);
-                walk(&c.components, out);
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.components, &mut out);
-        out
-    }
-}
-
-impl Component {
-    /// The PyPI or crates.io packages this component may be, for matching: the one its purl
-    /// names (purl type case-insensitive; the purl's version, else the component's), and, when
-    /// the component's own `name` and `version` say something else, that one too. A component
-    /// whose purl is not `pkg:pypi` or `pkg:cargo` is none.
-    pub fn packages(&self) -> Vec<(crate::model::Ecosystem, crate::model::PackageName, String)> {
-        let Some(p) = self.purl.as_deref().and_then(crate::vex::parse_purl) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        if let Some(v) = p.version.clone().or_else(|| self.version.clone()) {
-            out.push((p.ecosystem, p.name.clone(), v));
-        }
-        if let Some(v) = &self.version {
-            let named = (
-                p.ecosystem,
-                crate::model::PackageName::new(p.ecosystem, &self.name),
-                v.clone(),
-            );
-            if !out.contains(&named) {
-                out.push(named);
-            }
-        }
-        out
-    }
-}
-
 /// A component.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Component {
