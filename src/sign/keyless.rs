@@ -12,10 +12,10 @@
 
 use std::path::Path;
 
-use sigstore_verify::VerificationPolicy;
 pub use sigstore_verify::Verifier;
 use sigstore_verify::trust_root::TrustedRoot;
 use sigstore_verify::types::{Artifact, Bundle, Sha256Hash};
+use sigstore_verify::{VerificationPolicy, VerificationResult};
 
 /// The public-good instance's trusted root.
 pub const PRODUCTION_ROOT: &str = include_str!("roots/production.json");
@@ -33,6 +33,21 @@ pub struct Verified {
     pub integrated_time: Option<i64>,
     /// Verified signing times (log and RFC 3161), Unix seconds.
     pub timestamps: Vec<i64>,
+}
+
+impl From<&VerificationResult> for Verified {
+    fn from(result: &VerificationResult) -> Self {
+        Verified {
+            identity: result.identity().map(|s| s.to_string()),
+            issuer: result.issuer().map(str::to_string),
+            integrated_time: result.integrated_time().map(|t| t.as_second()),
+            timestamps: result
+                .verified_timestamps()
+                .iter()
+                .map(|t| t.as_second())
+                .collect(),
+        }
+    }
 }
 
 /// The artefact: a file (streamed) or a SHA-256 digest (`sha256:HEX`).
@@ -145,16 +160,7 @@ fn check(
         }
     }
     .map_err(describe)?;
-    Ok(Verified {
-        identity: result.identity().map(|s| s.to_string()),
-        issuer: result.issuer().map(str::to_string),
-        integrated_time: result.integrated_time().map(|t| t.as_second()),
-        timestamps: result
-            .verified_timestamps()
-            .iter()
-            .map(|t| t.as_second())
-            .collect(),
-    })
+    Ok(Verified::from(&result))
 }
 
 /// A failed verification: the check that failed and why.
@@ -198,16 +204,7 @@ pub fn verify_any_identity(
             "the verifier skipped a check of the certificate or the log".into(),
         ));
     }
-    Ok(Verified {
-        identity: result.identity().map(|s| s.to_string()),
-        issuer: result.issuer().map(str::to_string),
-        integrated_time: result.integrated_time().map(|t| t.as_second()),
-        timestamps: result
-            .verified_timestamps()
-            .iter()
-            .map(|t| t.as_second())
-            .collect(),
-    })
+    Ok(Verified::from(&result))
 }
 
 /// Name the check that failed.
